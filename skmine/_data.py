@@ -1,0 +1,213 @@
+"""Input validation, per-coordinate scaling, discrete-target encoding and device placement."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import torch
+from sklearn.preprocessing import QuantileTransformer, StandardScaler
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import check_array, validate_data
+
+SCALINGS = ("standard", "rank-gaussian", None)
+
+
+def resolve_device(device: str | torch.device) -> torch.device:
+    """Turn the ``device`` parameter into a :class:`torch.device`.
+
+    ``"auto"`` picks CUDA when it is available, else the CPU. An explicit CUDA device on a
+    machine without CUDA is an error, not a silent fallback.
+    """
+    if isinstance(device, str) and device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(f"device={device!r} is not a valid torch device") from exc
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r} was requested but CUDA is not available")
+    if resolved.type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(f"device={device!r} was requested but MPS is not available")
+    return resolved
+
+
+def validate_xy(estimator, X, y, *, reset: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    """Validate ``X`` (2-D, finite, numeric) and ``y`` (1-D or 2-D, same length).
+
+    Sets ``n_features_in_`` / ``feature_names_in_`` when ``reset``. ``y`` keeps its dtype
+    (class labels may be strings); a numeric ``y`` must be finite.
+    """
+    if y is None:
+        X = validate_data(
+            estimator, X, reset=reset, dtype=[np.float64, np.float32], ensure_min_samples=2
+        )
+        return X, None
+    X, y = validate_data(
+        estimator,
+        X,
+        y,
+        reset=reset,
+        dtype=[np.float64, np.float32],
+        multi_output=True,
+        y_numeric=False,
+        ensure_min_samples=2,
+    )
+    if y.ndim > 2:
+        raise ValueError(f"y must be 1-D or 2-D, got an array of shape {y.shape}")
+    if y.dtype.kind == "O":
+        # Object arrays of numbers (e.g. from pandas) are numbers; of strings, labels.
+        try:
+            y = y.astype(np.float64)
+        except (TypeError, ValueError):
+            pass
+    if y.dtype.kind == "f" and not np.isfinite(y).all():
+        raise ValueError("Input y contains NaN or infinity.")
+    return X, y
+
+
+def is_discrete_target(y: np.ndarray, discrete_target: bool | str) -> bool:
+    """Decide whether ``y`` holds class labels.
+
+    ``"auto"``: a 1-D ``y`` of integer, boolean, string or object dtype is discrete; floats
+    are continuous (as in :func:`sklearn.feature_selection.mutual_info_regression`).
+    """
+    if discrete_target == "auto":
+        return (y.ndim == 1 or y.shape[1] == 1) and y.dtype.kind in "biuOSU"
+    if discrete_target and y.ndim == 2 and y.shape[1] != 1:
+        raise ValueError(f"discrete_target=True needs a 1-D y of class labels, got shape {y.shape}")
+    return bool(discrete_target)
+
+
+class Preprocessor:
+    """Scales continuous coordinates and one-hot encodes class labels, fit on training data.
+
+    MI is invariant under invertible per-coordinate maps, so scaling changes nothing in the
+    quantity estimated and much in how fast the critic learns.
+
+    Parameters
+    ----------
+    scaling : {"standard", "rank-gaussian"} or None
+        ``"standard"`` removes the mean and divides by the standard deviation;
+        ``"rank-gaussian"`` maps each coordinate through its empirical CDF to a standard
+        normal (robust to heavy tails and outliers; ties in discrete coordinates break its
+        invertibility). ``None`` leaves the data as given.
+    discrete_target : bool or "auto"
+        Whether ``y`` holds class labels.
+    random_state : int
+        Seed of the quantile subsampling.
+    """
+
+    def __init__(self, scaling: str | None, discrete_target: bool | str, random_state: int):
+        self.scaling = scaling
+        self.discrete_target = discrete_target
+        self.random_state = random_state
+
+    def _make_scaler(self, n_samples: int):
+        if self.scaling == "standard":
+            return StandardScaler()
+        if self.scaling == "rank-gaussian":
+            return QuantileTransformer(
+                output_distribution="normal",
+                n_quantiles=min(1000, n_samples),
+                subsample=100_000,
+                random_state=self.random_state,
+            )
+        return None
+
+    def fit(self, X: np.ndarray, y: np.ndarray | None) -> Preprocessor:
+        self.x_scaler_ = self._make_scaler(X.shape[0])
+        if self.x_scaler_ is not None:
+            self.x_scaler_.fit(X)
+        self.discrete_ = y is not None and is_discrete_target(y, self.discrete_target)
+        self.y_scaler_ = None
+        self.classes_ = None
+        if y is None:
+            self.dim_y_ = 0
+        elif self.discrete_:
+            self.classes_ = np.unique(y.reshape(-1))
+            if self.classes_.size < 2:
+                raise ValueError(
+                    "y has a single class; the mutual information with a constant is 0 and "
+                    "cannot be estimated. Check the target, or set discrete_target=False."
+                )
+            self.dim_y_ = self.classes_.size
+        else:
+            y2 = _as_2d_float(y)
+            self.y_scaler_ = self._make_scaler(y2.shape[0])
+            if self.y_scaler_ is not None:
+                self.y_scaler_.fit(y2)
+            self.dim_y_ = y2.shape[1]
+        self.dim_x_ = X.shape[1]
+        return self
+
+    def transform_x(self, X: np.ndarray) -> np.ndarray:
+        if self.x_scaler_ is not None:
+            X = self.x_scaler_.transform(X)
+        return np.asarray(X, dtype=np.float32)
+
+    def transform_y(self, y: np.ndarray | None, n_samples: int) -> np.ndarray:
+        if y is None:
+            return np.zeros((n_samples, 0), dtype=np.float32)
+        if self.discrete_:
+            labels = y.reshape(-1)
+            codes = np.searchsorted(self.classes_, labels)
+            codes = np.clip(codes, 0, self.classes_.size - 1)
+            unseen = self.classes_[codes] != labels
+            if unseen.any():
+                raise ValueError(
+                    f"y contains labels not seen in fit: {np.unique(labels[unseen])[:5]!r}"
+                )
+            onehot = np.zeros((labels.size, self.classes_.size), dtype=np.float32)
+            onehot[np.arange(labels.size), codes] = 1.0
+            return onehot
+        y2 = _as_2d_float(y)
+        if y2.shape[1] != self.dim_y_:
+            raise ValueError(f"y has {y2.shape[1]} columns, but was fitted with {self.dim_y_}")
+        if self.y_scaler_ is not None:
+            y2 = self.y_scaler_.transform(y2)
+        return np.asarray(y2, dtype=np.float32)
+
+    def log_jacobian_x(self) -> float:
+        """``log |det d(scaled x)/dx|`` of a linear scaling (entropy correction)."""
+        return _log_jacobian(self.x_scaler_, self.dim_x_)
+
+    def log_jacobian_y(self) -> float:
+        """``log |det d(scaled y)/dy|`` of a linear scaling (entropy correction)."""
+        if self.discrete_:
+            raise ValueError("y is discrete: it has no differential entropy")
+        return _log_jacobian(self.y_scaler_, self.dim_y_)
+
+
+def _as_2d_float(y: np.ndarray) -> np.ndarray:
+    y2 = y.reshape(-1, 1) if y.ndim == 1 else y
+    try:
+        y2 = check_array(y2, dtype=[np.float64, np.float32], input_name="y")
+    except ValueError as exc:
+        raise ValueError(
+            f"y could not be used as a continuous target ({exc}); pass discrete_target=True "
+            "for class labels"
+        ) from exc
+    return y2
+
+
+def _log_jacobian(scaler, dim: int) -> float:
+    if scaler is None:
+        return 0.0
+    if isinstance(scaler, StandardScaler):
+        return float(-np.log(scaler.scale_).sum())
+    raise ValueError(
+        "entropies need a linear scaling: use scaling='standard' or None, not "
+        f"{type(scaler).__name__}"
+    )
+
+
+def check_fraction(value: float, name: str) -> None:
+    """Raise a ``ValueError`` unless ``0 < value < 1``."""
+    if not isinstance(value, numbers.Real) or not 0.0 < value < 1.0:
+        raise ValueError(f"{name} must be in (0, 1), got {value!r}")
+
+
+def targets_type(y: np.ndarray) -> str:
+    """The scikit-learn target type of ``y`` (for messages)."""
+    return type_of_target(y)

@@ -1,0 +1,209 @@
+"""The training loop shared by every estimator.
+
+An estimator describes *what* to optimise as a :class:`Problem`; this module decides *how*:
+Adam on minibatches, an evaluation on held-out data every ``eval_interval`` steps, early
+stopping, restoring the best checkpoint, a guard against non-finite values, and progress
+messages. The host synchronises with the device only at evaluations.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import torch
+from sklearn.exceptions import ConvergenceWarning
+from torch import Tensor, nn
+
+MAX_NON_FINITE_RESTARTS = 3
+
+
+class Problem(Protocol):
+    """What an estimator trains: a module, a minibatch loss and a held-out evaluation."""
+
+    module: nn.Module
+
+    def training_loss(self) -> tuple[Tensor, Tensor]:
+        """Draw a minibatch; return the loss to minimise and the (detached) estimate."""
+
+    def evaluate(self) -> dict[str, float]:
+        """Evaluate on held-out data (under ``torch.no_grad``); must contain ``"estimate"``."""
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """Settings of :func:`train`, taken from the estimator's parameters."""
+
+    max_iter: int
+    learning_rate: float
+    eval_interval: int
+    early_stopping: bool
+    n_iter_no_change: int
+    tol: float
+    max_grad_norm: float | None
+    verbose: int
+
+
+@dataclass
+class TrainingResult:
+    """What :func:`train` returns; the module holds the best checkpoint on return."""
+
+    history: list[dict[str, float]] = field(default_factory=list)
+    n_iter: int = 0
+    best_iteration: int = 0
+    best_metrics: dict[str, float] = field(default_factory=dict)
+    stop_reason: str = "max_iter"
+    non_finite_restarts: int = 0
+
+
+class MonitoredProblem:
+    """A problem whose evaluations also report the bound on an external data set.
+
+    The monitored value is recorded in the history under ``name`` and plays no part in
+    checkpointing or stopping.
+    """
+
+    def __init__(self, problem: Problem, monitor: Problem, name: str = "eval_set") -> None:
+        self.problem, self.monitor, self.name = problem, monitor, name
+        self.module = problem.module
+
+    def training_loss(self) -> tuple[Tensor, Tensor]:
+        return self.problem.training_loss()
+
+    def evaluate(self) -> dict[str, float]:
+        metrics = self.problem.evaluate()
+        metrics[self.name] = self.monitor.evaluate()["estimate"]
+        return metrics
+
+
+def _snapshot(module: nn.Module) -> dict[str, Tensor]:
+    return {k: v.detach().clone() for k, v in module.state_dict().items()}
+
+
+def _is_finite(*values: float) -> bool:
+    return all(math.isfinite(v) for v in values)
+
+
+def train(problem: Problem, config: TrainingConfig) -> TrainingResult:
+    """Optimise ``problem`` and leave its module at the best held-out checkpoint.
+
+    Parameters
+    ----------
+    problem : Problem
+        The estimator's objective, data and critic.
+    config : TrainingConfig
+        Loop settings.
+
+    Returns
+    -------
+    TrainingResult
+        History of evaluations, iterations run, the best checkpoint's metrics and why
+        training stopped (``"max_iter"``, ``"early_stopping"``, ``"non_finite"`` or
+        ``"interrupted"``).
+    """
+    module = problem.module
+    params = [p for p in module.parameters() if p.requires_grad]
+    learning_rate = config.learning_rate
+    optimizer = torch.optim.Adam(params, lr=learning_rate)
+    device = params[0].device if params else torch.device("cpu")
+    result = TrainingResult()
+    best_state = _snapshot(module)
+    best_estimate = -math.inf
+    evaluations_without_improvement = 0
+    running_estimate = torch.zeros((), device=device)
+    steps_since_eval = 0
+    started = time.perf_counter()
+
+    try:
+        for iteration in range(1, config.max_iter + 1):
+            module.train()
+            loss, estimate = problem.training_loss()
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if config.max_grad_norm is not None:
+                nn.utils.clip_grad_norm_(params, config.max_grad_norm, foreach=True)
+            optimizer.step()
+            running_estimate += estimate
+            steps_since_eval += 1
+            result.n_iter = iteration
+            if iteration % config.eval_interval and iteration != config.max_iter:
+                continue
+
+            train_estimate = (running_estimate / steps_since_eval).item()
+            running_estimate.zero_()
+            steps_since_eval = 0
+            module.eval()
+            with torch.no_grad():
+                metrics = problem.evaluate()
+            if not _is_finite(train_estimate, *metrics.values()):
+                result.non_finite_restarts += 1
+                module.load_state_dict(best_state)
+                if result.non_finite_restarts > MAX_NON_FINITE_RESTARTS:
+                    result.stop_reason = "non_finite"
+                    break
+                learning_rate /= 2.0
+                optimizer = torch.optim.Adam(params, lr=learning_rate)
+                _say(
+                    config,
+                    f"iteration {iteration}: non-finite value; restored the best "
+                    f"checkpoint and halved the learning rate to {learning_rate:.3g}",
+                )
+                continue
+
+            record = {"iteration": iteration, "train": train_estimate}
+            record.update({("validation" if k == "estimate" else k): v for k, v in metrics.items()})
+            result.history.append(record)
+            if metrics["estimate"] > best_estimate + config.tol:
+                best_estimate = metrics["estimate"]
+                best_state = _snapshot(module)
+                result.best_iteration = iteration
+                result.best_metrics = dict(metrics)
+                evaluations_without_improvement = 0
+            else:
+                evaluations_without_improvement += 1
+            if config.verbose:
+                rate = iteration / (time.perf_counter() - started)
+                _say(
+                    config,
+                    f"iteration {iteration:6d}  train {train_estimate:8.4f}  "
+                    f"validation {metrics['estimate']:8.4f}  ({rate:,.0f} it/s)",
+                )
+            if config.early_stopping and evaluations_without_improvement >= config.n_iter_no_change:
+                result.stop_reason = "early_stopping"
+                break
+    except KeyboardInterrupt:
+        result.stop_reason = "interrupted"
+        warnings.warn(
+            f"fit was interrupted at iteration {result.n_iter}; keeping the best critic so far "
+            f"(iteration {result.best_iteration}).",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+
+    module.load_state_dict(best_state)
+    module.eval()
+    if not result.best_metrics:
+        with torch.no_grad():
+            metrics = problem.evaluate()
+        if not _is_finite(*metrics.values()):
+            raise FloatingPointError(
+                "training produced only non-finite estimates; lower learning_rate_init, "
+                "set max_grad_norm, or check the data's scale"
+            )
+        result.best_metrics = dict(metrics)
+    if result.non_finite_restarts:
+        warnings.warn(
+            f"non-finite values during training ({result.non_finite_restarts} times); the best "
+            "finite checkpoint was kept. Consider a lower learning_rate_init or max_grad_norm.",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+    return result
+
+
+def _say(config: TrainingConfig, message: str) -> None:
+    if config.verbose:
+        print(message, flush=True)

@@ -1,0 +1,208 @@
+"""Variational bounds on divergences and mutual information, as pure tensor functions.
+
+Every function takes critic values and returns a scalar tensor in nats, differentiable
+with respect to those values. ``t_joint`` holds the critic on samples of the joint
+distribution P (pairs ``(x_i, y_i)``), ``t_marginal`` on samples of the reference Q (for
+mutual information, the product of marginals: ``(x_i, y_j)`` with ``y`` shuffled).
+Estimators maximise the bound; their training loss is its negative.
+
+These are the single definitions used by every estimator in skmine, and they are public so
+that a bound can be used as a term in one's own PyTorch model.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor
+from torch.nn import functional as F
+
+__all__ = [
+    "donsker_varadhan",
+    "infonce",
+    "jsd",
+    "log_mean_exp",
+    "mine_ema_surrogate",
+    "nwj",
+    "smile",
+]
+
+
+def log_mean_exp(values: Tensor, dim: int | None = None) -> Tensor:
+    """Numerically stable ``log(mean(exp(values)))``.
+
+    Parameters
+    ----------
+    values : Tensor
+        Any shape.
+    dim : int, optional
+        Dimension to reduce; all elements when omitted.
+
+    Returns
+    -------
+    Tensor
+        The reduced tensor.
+    """
+    if dim is None:
+        values = values.reshape(-1)
+        dim = 0
+    return torch.logsumexp(values, dim=dim) - math.log(values.shape[dim])
+
+
+def donsker_varadhan(t_joint: Tensor, t_marginal: Tensor) -> Tensor:
+    r"""Donsker–Varadhan lower bound :math:`E_P[T] - \log E_Q[e^T]`.
+
+    The tightest of the KL bounds here: for every critic it is at least :func:`nwj`, and it
+    equals :math:`D_{KL}(P \| Q)` at :math:`T = \log dP/dQ + c` for any constant ``c``.
+
+    Parameters
+    ----------
+    t_joint : Tensor of shape (n,)
+        Critic values on samples of P.
+    t_marginal : Tensor of shape (m,)
+        Critic values on samples of Q.
+
+    Returns
+    -------
+    Tensor
+        Scalar bound in nats.
+
+    Notes
+    -----
+    A lower bound in expectation over the critic, but the minibatch value is biased upwards
+    (Jensen's inequality on the log of a sample mean) and its gradient is biased; the variance
+    of the second term grows like :math:`e^{I}` (McAllester & Stratos, 2020), so estimates of
+    large MI need many samples of Q. :func:`mine_ema_surrogate` corrects the gradient's bias.
+    """
+    return t_joint.mean() - log_mean_exp(t_marginal)
+
+
+def mine_ema_surrogate(
+    t_joint: Tensor,
+    t_marginal: Tensor,
+    log_ema: Tensor | None,
+    decay: float = 0.01,
+) -> tuple[Tensor, Tensor]:
+    r"""MINE's bias-corrected surrogate of the Donsker–Varadhan bound (Belghazi et al., 2018).
+
+    The gradient of :math:`\log E_Q[e^T]` is :math:`E_Q[\nabla T e^T] / E_Q[e^T]`; the
+    minibatch estimate of the denominator makes it biased. MINE replaces the denominator by an
+    exponential moving average over steps. The surrogate returned here has exactly that
+    gradient, while its value is not meaningful: report :func:`donsker_varadhan` instead.
+
+    Parameters
+    ----------
+    t_joint, t_marginal : Tensor
+        Critic values on samples of P and Q.
+    log_ema : Tensor or None
+        Logarithm of the running average of :math:`E_Q[e^T]` (a 0-d tensor), or ``None`` on
+        the first step.
+    decay : float, default=0.01
+        Weight of the newest minibatch in the moving average (MINE's ``alpha``).
+
+    Returns
+    -------
+    surrogate : Tensor
+        Scalar to maximise.
+    log_ema : Tensor
+        Updated running average (detached), to pass back on the next step.
+    """
+    batch_log_mean = log_mean_exp(t_marginal)
+    detached = batch_log_mean.detach()
+    if log_ema is None:
+        log_ema = detached
+    else:
+        log_ema = torch.logaddexp(log_ema + math.log1p(-decay), detached + math.log(decay))
+    partition = torch.exp(batch_log_mean - log_ema)
+    return t_joint.mean() - partition, log_ema
+
+
+def nwj(t_joint: Tensor, t_marginal: Tensor) -> Tensor:
+    r"""NWJ / MINE-f lower bound :math:`E_P[T] - E_Q[e^{T-1}]` (Nguyen, Wainwright & Jordan).
+
+    The f-divergence (Fenchel dual) form of the KL divergence. Minibatch estimates and their
+    gradients are unbiased, at the price of a higher variance than :func:`donsker_varadhan`
+    (the exponential enters linearly, not through a log). The optimal critic is
+    :math:`1 + \log dP/dQ`.
+
+    Parameters
+    ----------
+    t_joint, t_marginal : Tensor
+        Critic values on samples of P and Q.
+
+    Returns
+    -------
+    Tensor
+        Scalar bound in nats.
+    """
+    return t_joint.mean() - torch.exp(t_marginal - 1.0).mean()
+
+
+def jsd(t_joint: Tensor, t_marginal: Tensor) -> Tensor:
+    r"""Jensen–Shannon objective of Deep InfoMax: :math:`E_P[-sp(-T)] - E_Q[sp(T)]`.
+
+    ``sp`` is the softplus. This is (up to the constant :math:`2\log 2`) a lower bound on
+    twice the Jensen–Shannon divergence, not on the KL divergence, so its value is not a
+    mutual information and never exceeds :math:`2 \log 2` nats. Its optimal critic is the log
+    density ratio :math:`\log dP/dQ`, so a KL estimate can be read out of the trained critic
+    with :func:`donsker_varadhan`. Gradients are bounded, which makes training smoother than
+    with DV or NWJ.
+
+    Parameters
+    ----------
+    t_joint, t_marginal : Tensor
+        Critic values on samples of P and Q.
+
+    Returns
+    -------
+    Tensor
+        Scalar objective in nats.
+    """
+    return (-F.softplus(-t_joint)).mean() - F.softplus(t_marginal).mean()
+
+
+def infonce(scores: Tensor) -> Tensor:
+    r"""InfoNCE lower bound (van den Oord et al., 2018) from a matrix of critic scores.
+
+    ``scores[i, j]`` is the critic on ``(x_i, y_j)``; the diagonal holds the joint pairs. The
+    bound is :math:`\frac{1}{n}\sum_i \log \frac{e^{s_{ii}}}{\frac{1}{n}\sum_j e^{s_{ij}}}`.
+
+    Low variance, but it can never exceed :math:`\log n` (``n`` the batch size): it
+    underestimates any MI larger than that, however good the critic.
+
+    Parameters
+    ----------
+    scores : Tensor of shape (n, n)
+        Critic values on all pairs of a batch.
+
+    Returns
+    -------
+    Tensor
+        Scalar bound in nats, at most ``log(n)``.
+    """
+    if scores.ndim != 2 or scores.shape[0] != scores.shape[1]:
+        raise ValueError(f"scores must be a square matrix, got shape {tuple(scores.shape)}")
+    return (scores.diagonal() - log_mean_exp(scores, dim=1)).mean()
+
+
+def smile(t_joint: Tensor, t_marginal: Tensor, clip: float = 5.0) -> Tensor:
+    r"""SMILE: the DV bound with the critic clipped to ``[-clip, clip]`` in the partition term.
+
+    Song & Ermon (2020). Clipping bounds the variance of the partition term, trading it for a
+    bias that vanishes as ``clip`` grows; it is not a strict lower bound. With
+    ``clip = inf`` it is :func:`donsker_varadhan`.
+
+    Parameters
+    ----------
+    t_joint, t_marginal : Tensor
+        Critic values on samples of P and Q.
+    clip : float, default=5.0
+        Clipping threshold ``tau``.
+
+    Returns
+    -------
+    Tensor
+        Scalar estimate in nats.
+    """
+    return t_joint.mean() - log_mean_exp(torch.clamp(t_marginal, -clip, clip))
