@@ -29,7 +29,7 @@ class MINE(BaseMIEstimator):
         Weight of the newest minibatch in MINE's moving average.
     hidden_layer_sizes : array-like of int, default=(100, 100)
         Hidden widths of the default critic, an MLP on the concatenation ``[x, y]``.
-    activation : {"relu", "elu", "gelu", "tanh", "logistic", "softplus"}, default="relu"
+    activation : {"relu", "elu", "gelu", "tanh", "logistic", "softplus"}, default="elu"
         Activation of the default critic.
     critic : callable, default=None
         ``critic(dim_x, dim_y) -> torch.nn.Module`` whose ``forward(x, y)`` returns one score
@@ -143,7 +143,7 @@ class MINE(BaseMIEstimator):
         bound="mine",
         ema_decay=0.01,
         hidden_layer_sizes=(100, 100),
-        activation="relu",
+        activation="elu",
         critic=None,
         batch_size=256,
         learning_rate_init=1e-3,
