@@ -54,9 +54,14 @@ class MINE(BaseMIEstimator):
         Training iterations between held-out evaluations.
     max_grad_norm : float, default=None
         Clip the gradient's norm to this value; ``None`` disables clipping.
-    scaling : {"standard", "rank-gaussian"} or None, default="standard"
-        Per-coordinate scaling of ``X`` and a continuous ``y`` before training. MI is
-        invariant under it; it only changes how fast the critic learns.
+    scaling : {"rank-gaussian", "standard"} or None, default="rank-gaussian"
+        Per-coordinate map of ``X`` and a continuous ``y`` before training. MI is invariant
+        under strictly monotone maps of each coordinate, so this changes only how fast and
+        how well the critic learns. ``"rank-gaussian"`` sends each coordinate through its
+        empirical CDF to a standard normal: as good as standardisation on Gaussian data and
+        far better with heavy tails (``benchmarks/scaling.py``: relative error 2.5% vs
+        19.5–66% on HG(0.9, 3) seen through ``sinh`` or ``x**3``). ``"standard"`` removes
+        the mean and divides by the standard deviation.
     discrete_target : bool or "auto", default="auto"
         Whether ``y`` holds class labels (one-hot encoded for the critic). ``"auto"``: a 1-D
         ``y`` of integer, boolean, string or object dtype is discrete, floats are continuous.
@@ -154,7 +159,7 @@ class MINE(BaseMIEstimator):
         tol=1e-3,
         eval_interval=100,
         max_grad_norm=None,
-        scaling="standard",
+        scaling="rank-gaussian",
         discrete_target="auto",
         device="auto",
         random_state=None,
