@@ -65,7 +65,7 @@ class BaseMIEstimator(BaseEstimator, ABC):
 
     def _store_estimates(self, metrics: dict[str, float]) -> None:
         """Set the fitted estimate attributes from the best checkpoint's held-out metrics."""
-        self.mutual_info_ = metrics["estimate"]
+        self.mutual_info_ = metrics["mutual_info"]
 
     # -- fit / score -----------------------------------------------------------------------
 

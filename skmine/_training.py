@@ -63,7 +63,7 @@ class TrainingResult:
 
 
 class MonitoredProblem:
-    """A problem whose evaluations also report the bound on an external data set.
+    """A problem whose evaluations also report the MI estimate on an external data set.
 
     The monitored value is recorded in the history under ``name`` and plays no part in
     checkpointing or stopping.
@@ -78,7 +78,8 @@ class MonitoredProblem:
 
     def evaluate(self) -> dict[str, float]:
         metrics = self.problem.evaluate()
-        metrics[self.name] = self.monitor.evaluate()["estimate"]
+        monitored = self.monitor.evaluate()
+        metrics[self.name] = monitored.get("mutual_info", monitored["estimate"])
         return metrics
 
 

@@ -50,7 +50,7 @@ def correlated_gaussians(
     x = rng.standard_normal((n_samples, dim))
     noise = rng.standard_normal((n_samples, dim))
     y = rho * x + np.sqrt(1.0 - rho**2) * noise
-    return x, _squeeze(y), -0.5 * dim * np.log1p(-(rho**2))
+    return x, _squeeze(y), float(-0.5 * dim * np.log1p(-(rho**2)))
 
 
 def mixed_gaussians(

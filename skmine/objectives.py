@@ -142,12 +142,12 @@ def nwj(t_joint: Tensor, t_marginal: Tensor) -> Tensor:
 def jsd(t_joint: Tensor, t_marginal: Tensor) -> Tensor:
     r"""Jensen–Shannon objective of Deep InfoMax: :math:`E_P[-sp(-T)] - E_Q[sp(T)]`.
 
-    ``sp`` is the softplus. This is (up to the constant :math:`2\log 2`) a lower bound on
-    twice the Jensen–Shannon divergence, not on the KL divergence, so its value is not a
-    mutual information and never exceeds :math:`2 \log 2` nats. Its optimal critic is the log
-    density ratio :math:`\log dP/dQ`, so a KL estimate can be read out of the trained critic
-    with :func:`donsker_varadhan`. Gradients are bounded, which makes training smoother than
-    with DV or NWJ.
+    ``sp`` is the softplus. This is the f-GAN lower bound on :math:`2 D_{JS}(P \| Q) - 2\log 2`
+    (so it is at most 0, and ``value / 2 + log 2`` bounds the Jensen–Shannon divergence,
+    itself at most :math:`\log 2`): it is not a KL divergence and not a mutual information.
+    Its optimal critic is the log density ratio :math:`\log dP/dQ`, so a KL estimate can be
+    read out of the trained critic with :func:`donsker_varadhan`. Gradients are bounded,
+    which makes training smoother than with DV or NWJ.
 
     Parameters
     ----------

@@ -1,0 +1,99 @@
+"""Docstring fragments shared by the estimators, so each parameter is described once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+
+def common_parameters(activation: str, scaling: str | None, max_grad_norm: float | None) -> str:
+    """The numpydoc entries of the parameters every estimator shares, with its defaults."""
+    scaling_default = repr(scaling) if scaling is not None else "None"
+    return f'''    hidden_layer_sizes : array-like of int, default=(100, 100)
+        Hidden widths of the default critic, an MLP on the concatenation ``[x, y]``.
+    activation : {{"relu", "elu", "gelu", "tanh", "logistic", "softplus"}}, \
+default="{activation}"
+        Activation of the default critic.
+    critic : callable, default=None
+        ``critic(dim_x, dim_y) -> torch.nn.Module`` whose ``forward(x, y)`` returns one score
+        per row; replaces the default critic (e.g. a convolutional network for images). Use a
+        module-level function or class so that the estimator can be pickled.
+    batch_size : int, default=256
+        Samples per minibatch (clipped to the training set's size).
+    learning_rate_init : float, default=1e-3
+        Adam's learning rate.
+    max_iter : int, default=5000
+        Maximum number of training iterations (minibatch steps).
+    early_stopping : bool, default=True
+        Stop when the held-out objective has not improved by ``tol`` for ``n_iter_no_change``
+        consecutive evaluations. The held-out split exists either way.
+    validation_fraction : float, default=0.2
+        Fraction of samples held out from training, for evaluation and the reported estimate.
+    n_iter_no_change : int, default=10
+        Evaluations without improvement before early stopping.
+    tol : float, default=1e-3
+        Improvement (nats) that counts for early stopping and checkpointing.
+    eval_interval : int, default=100
+        Training iterations between held-out evaluations.
+    max_grad_norm : float, default={max_grad_norm}
+        Clip the gradient's norm to this value; ``None`` disables clipping.
+    scaling : {{"rank-gaussian", "standard"}} or None, default={scaling_default}
+        Per-coordinate map of ``X`` and a continuous ``y`` before training. MI is invariant
+        under strictly monotone maps of each coordinate, so this changes only how fast and
+        how well the critic learns. ``"rank-gaussian"`` sends each coordinate through its
+        empirical CDF to a standard normal: as good as standardisation on Gaussian data and
+        far better with heavy tails (``benchmarks/scaling.py``). ``"standard"`` removes the
+        mean and divides by the standard deviation.
+    discrete_target : bool or "auto", default="auto"
+        Whether ``y`` holds class labels (one-hot encoded for the critic). ``"auto"``: a 1-D
+        ``y`` of integer, boolean, string or object dtype is discrete, floats are continuous.
+    device : str or torch.device, default="auto"
+        Where to train: ``"auto"`` (CUDA when available, else CPU), ``"cpu"``, ``"cuda:1"``...
+    random_state : int, RandomState instance or None, default=None
+        Seeds the split, the critic's initialisation and the minibatches. With an int, fits
+        on the CPU are reproducible bit for bit.
+    verbose : int, default=0
+        Print the estimates at every evaluation.
+'''
+
+
+COMMON_ATTRIBUTES = """    history_ : list of dict
+        One record per evaluation: ``iteration``, ``train`` (mean minibatch estimate since
+        the last evaluation), ``validation`` (the held-out objective used for checkpointing),
+        ``mutual_info`` (held-out MI estimate) and estimator-specific entries; with
+        ``fit(..., eval_set=...)`` also ``eval_set``. ``pandas.DataFrame(history_)``
+        tabulates it.
+    n_iter_ : int
+        Training iterations run.
+    best_iteration_ : int
+        Iteration of the restored checkpoint.
+    stop_reason_ : str
+        ``"max_iter"``, ``"early_stopping"``, ``"non_finite"`` or ``"interrupted"``.
+    critic_ : torch.nn.Module
+        The trained critic at its best checkpoint, on the CPU.
+    device_ : torch.device
+        Where the critic was trained.
+    classes_ : ndarray
+        Class labels of a discrete ``y`` (only then).
+    preprocessor_ : object
+        The fitted scaling / label encoding.
+    n_features_in_ : int
+        Number of features of ``X``.
+    feature_names_in_ : ndarray of str
+        Names of the features of ``X``, when it has string column names.
+"""
+
+
+def fill_doc(
+    activation: str, scaling: str | None, max_grad_norm: float | None = None
+) -> Callable[[type], type]:
+    """Class decorator replacing ``%(common_parameters)s`` / ``%(common_attributes)s``."""
+
+    def decorate(cls: type) -> type:
+        doc = cls.__doc__
+        doc = doc.replace(
+            "    %(common_parameters)s\n", common_parameters(activation, scaling, max_grad_norm)
+        )
+        cls.__doc__ = doc.replace("    %(common_attributes)s\n", COMMON_ATTRIBUTES)
+        return cls
+
+    return decorate
