@@ -2,6 +2,7 @@
 
 from ._dim import DeepInfoMaxJSD
 from ._mine import MINE
+from ._minee import MINEE
 
-__all__ = ["MINE", "DeepInfoMaxJSD"]
+__all__ = ["MINE", "MINEE", "DeepInfoMaxJSD"]
 __version__ = "0.1.0"

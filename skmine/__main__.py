@@ -7,7 +7,7 @@ import sys
 import time
 from collections.abc import Sequence
 
-from . import MINE
+from . import MINE, MINEE, DeepInfoMaxJSD
 from .baselines import ksg_mutual_info
 from .datasets import correlated_gaussians, mixed_gaussians
 
@@ -21,7 +21,11 @@ DEMO_TASKS = {
 
 def demo_estimators(seed: int) -> dict:
     """The estimators the demo compares, with default settings."""
-    return {"MINE": MINE(random_state=seed)}
+    return {
+        "MINE": MINE(random_state=seed),
+        "MINEE": MINEE(random_state=seed),
+        "DeepInfoMaxJSD": DeepInfoMaxJSD(random_state=seed),
+    }
 
 
 def run_demo(seed: int = 0, out=sys.stdout) -> list[dict]:

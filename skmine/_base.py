@@ -63,6 +63,9 @@ class BaseMIEstimator(BaseEstimator, ABC):
     def _make_problem(self, module, x_train, y_train, x_val, y_val, generator) -> Problem:
         """The training problem on preprocessed tensors (also used by ``score``)."""
 
+    def _prepare(self, x_train: torch.Tensor, y_train: torch.Tensor) -> None:
+        """Fit what the problem needs from the training split (e.g. a reference); optional."""
+
     def _store_estimates(self, metrics: dict[str, float]) -> None:
         """Set the fitted estimate attributes from the best checkpoint's held-out metrics."""
         self.mutual_info_ = metrics["mutual_info"]
@@ -102,6 +105,7 @@ class BaseMIEstimator(BaseEstimator, ABC):
         train_idx, val_idx = self._split(X.shape[0], rng)
 
         prep = Preprocessor(self.scaling, self.discrete_target, seed).fit(X, y)
+        self.preprocessor_ = prep
         x_all = prep.transform_x(X)
         y_all = prep.transform_y(y, X.shape[0])
         device = resolve_device(self.device)
@@ -118,6 +122,7 @@ class BaseMIEstimator(BaseEstimator, ABC):
             torch.manual_seed(seed)
             generator = torch.Generator(device=device).manual_seed(seed)
             module = self._build_module(prep.dim_x_, prep.dim_y_).to(device)
+            self._prepare(tensors[0], tensors[1])
             problem = self._make_problem(module, *tensors, generator)
             if eval_set is not None:
                 monitor_generator = torch.Generator(device=device).manual_seed(SCORE_SEED)
@@ -127,7 +132,6 @@ class BaseMIEstimator(BaseEstimator, ABC):
                 problem = MonitoredProblem(problem, monitor)
             result = train(problem, self._training_config())
 
-        self.preprocessor_ = prep
         if prep.discrete_:
             self.classes_ = prep.classes_
         self.critic_ = module.cpu().eval()

@@ -32,7 +32,11 @@ class Problem(Protocol):
         """Draw a minibatch; return the loss to minimise and the (detached) estimate."""
 
     def evaluate(self) -> dict[str, float]:
-        """Evaluate on held-out data (under ``torch.no_grad``); must contain ``"estimate"``."""
+        """Evaluate on held-out data (under ``torch.no_grad``).
+
+        Must contain ``"estimate"`` (the checkpointing criterion, higher is better); an
+        ``"eligible"`` of 0 marks an evaluation that must not become the checkpoint.
+        """
 
 
 @dataclass(frozen=True)
@@ -162,7 +166,11 @@ def train(problem: Problem, config: TrainingConfig) -> TrainingResult:
             with _averaged_weights(params, averaged), torch.no_grad():
                 metrics = problem.evaluate()
                 finite = _is_finite(train_estimate, *metrics.values())
-                improved = finite and metrics["estimate"] > best_estimate + config.tol
+                improved = (
+                    finite
+                    and metrics.get("eligible", 1.0) > 0
+                    and metrics["estimate"] > best_estimate + config.tol
+                )
                 if improved:
                     best_state = _snapshot(module)
             if not finite:

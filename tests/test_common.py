@@ -2,13 +2,14 @@
 
 from sklearn.utils.estimator_checks import check_param_validation, parametrize_with_checks
 
-from skmine import MINE, DeepInfoMaxJSD
+from skmine import MINE, MINEE, DeepInfoMaxJSD
 
 # Small budgets: the checks fit dozens of times on tiny data; they test the contract, not
 # accuracy. No check is expected to fail.
 ESTIMATORS = [
     MINE(max_iter=40, eval_interval=20, random_state=0),
     DeepInfoMaxJSD(max_iter=40, eval_interval=20, random_state=0),
+    MINEE(max_iter=40, eval_interval=20, random_state=0),
 ]
 
 
