@@ -43,18 +43,24 @@ def main() -> None:
     parser.add_argument("--cols", type=int, default=50)
     args = parser.parse_args()
     print(f"MINE fit (max_iter=20) on {args.rows:,} x {args.cols} float32, CPU, one thread\n")
-    print("| scaling | data MiB | RSS before data MiB | peak RSS MiB | (peak - before) / data "
-          "| fit s |")
+    print(
+        "| scaling | data MiB | RSS before data MiB | peak RSS MiB | (peak - before) / data "
+        "| fit s |"
+    )
     print("|---|---|---|---|---|---|")
     for scaling in ["rank-gaussian", "standard", "None"]:
         out = subprocess.run(
             [sys.executable, "-c", CHILD, str(args.rows), str(args.cols), scaling],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
         r = json.loads(out.strip().splitlines()[-1])
         ratio = (r["peak"] - r["before"]) / r["data"]
-        print(f"| {scaling} | {r['data']:.0f} | {r['before']:.0f} | {r['peak']:.0f} | "
-              f"{ratio:.2f} | {r['seconds']:.1f} |")
+        print(
+            f"| {scaling} | {r['data']:.0f} | {r['before']:.0f} | {r['peak']:.0f} | "
+            f"{ratio:.2f} | {r['seconds']:.1f} |"
+        )
 
 
 if __name__ == "__main__":

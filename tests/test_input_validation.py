@@ -115,7 +115,7 @@ def test_constant_target_gives_about_zero(reference):
 
 
 def test_batch_larger_than_the_data(reference):
-    cls, mi = reference
+    cls, _ = reference
     est = small(cls, batch_size=10_000).fit(X0, Y0)
     assert np.isfinite(est.mutual_info_) and est.mutual_info_ > 0.1
 
@@ -137,9 +137,9 @@ def test_pandas_names_are_kept(reference):
     frame = pd.DataFrame(X0, columns=["left", "right"])
     est = small(cls).fit(frame, pd.Series(Y0, name="target"))
     assert list(est.feature_names_in_) == ["left", "right"]
-    assert est.score(frame, pd.Series(Y0)) == est.score(X0, Y0) or np.isfinite(est.score(X0, Y0))
-    with pytest.warns(UserWarning, match="feature names"):
-        est.score(frame.rename(columns={"left": "other"}).to_numpy(), Y0)
+    assert np.isfinite(est.score(frame, pd.Series(Y0)))
+    with pytest.warns(UserWarning, match="does not have valid feature names"):
+        est.score(X0, Y0)
     with pytest.raises(ValueError, match="feature names"):
         est.score(frame.rename(columns={"left": "other"}), Y0)
 
