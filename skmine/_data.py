@@ -194,8 +194,9 @@ def _fit_scaler(scaling: str | None, A: np.ndarray, random_state: int, name: str
         return None
     if scaling == "standard":
         scaler = StandardScaler()
-        for start in range(0, A.shape[0], CHUNK_ROWS):
-            scaler.partial_fit(np.asarray(A[start : start + CHUNK_ROWS], dtype=np.float64))
+        with np.errstate(over="ignore"):  # an overflowing variance is reported just below
+            for start in range(0, A.shape[0], CHUNK_ROWS):
+                scaler.partial_fit(np.asarray(A[start : start + CHUNK_ROWS], dtype=np.float64))
         if not (np.isfinite(scaler.mean_).all() and np.isfinite(scaler.scale_).all()):
             raise ValueError(
                 f"{name} has values too large to standardise in float64 (their variance "
@@ -219,7 +220,8 @@ def _fit_scaler(scaling: str | None, A: np.ndarray, random_state: int, name: str
             random_state=random_state,
         ),
     )
-    pipeline.fit(sample)
+    with np.errstate(over="ignore"):  # an overflowing variance is reported just below
+        pipeline.fit(sample)
     if not np.isfinite(pipeline[0].scale_).all():
         raise ValueError(
             f"{name} has values too large to standardise in float64 (their variance "

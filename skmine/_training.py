@@ -226,7 +226,7 @@ def train(problem: Problem, config: TrainingConfig) -> TrainingResult:
             f"fit was interrupted at iteration {result.n_iter}; keeping the best critic so far "
             f"(iteration {result.best_iteration}).",
             RuntimeWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
 
     module.load_state_dict(best_state)
@@ -245,11 +245,11 @@ def train(problem: Problem, config: TrainingConfig) -> TrainingResult:
             f"non-finite values during training ({result.non_finite_restarts} times); the best "
             "finite checkpoint was kept. Consider a lower learning_rate_init or max_grad_norm.",
             ConvergenceWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
     if result.stop_reason == "max_iter":
         for message in convergence_problems(result.history, result.n_iter):
-            warnings.warn(message, ConvergenceWarning, stacklevel=3)
+            warnings.warn(message, ConvergenceWarning, stacklevel=4)
     return result
 
 
