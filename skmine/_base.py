@@ -106,14 +106,12 @@ class BaseMIEstimator(BaseEstimator, ABC):
 
         prep = Preprocessor(self.scaling, self.discrete_target, seed).fit(X, y)
         self.preprocessor_ = prep
-        x_all = prep.transform_x(X)
-        y_all = prep.transform_y(y, X.shape[0])
         device = resolve_device(self.device)
-        tensors = [
-            torch.from_numpy(a[idx]).to(device)
-            for idx in (train_idx, val_idx)
-            for a in (x_all, y_all)
-        ]
+        # Scaled straight into the two splits: no full-size intermediate copy of X.
+        tensors = []
+        for idx in (train_idx, val_idx):
+            tensors.append(torch.from_numpy(prep.transform_x(X, idx)).to(device))
+            tensors.append(torch.from_numpy(prep.transform_y(y, X.shape[0], idx)).to(device))
         if eval_set is not None:
             x_eval, y_eval = self._preprocessed_tensors(prep, *eval_set)
             x_eval, y_eval = x_eval.to(device), y_eval.to(device)

@@ -6,11 +6,17 @@ import numbers
 
 import numpy as np
 import torch
+from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import QuantileTransformer, StandardScaler
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_array, validate_data
 
 SCALINGS = ("standard", "rank-gaussian", None)
+CHUNK_ROWS = 65_536
+QUANTILE_SUBSAMPLE = 100_000
+# With scaling=None the critic sees raw float32 values: outside these scales it cannot learn.
+MAX_UNSCALED = 1e6
+MIN_UNSCALED_SPREAD = 1e-6
 
 
 def resolve_device(device: str | torch.device) -> torch.device:
@@ -33,26 +39,38 @@ def resolve_device(device: str | torch.device) -> torch.device:
 
 
 def validate_xy(estimator, X, y, *, reset: bool) -> tuple[np.ndarray, np.ndarray | None]:
-    """Validate ``X`` (2-D, finite, numeric) and ``y`` (1-D or 2-D, same length).
+    """Validate ``X`` (2-D, finite, numeric, dense) and ``y`` (1-D or 2-D, same length).
+
+    A float32 ``X`` stays float32 and is not copied (a read-only memory map included); other
+    numeric dtypes become float64. Sparse matrices are refused with a ``TypeError``: the
+    critics take dense batches, and densifying silently could exhaust memory.
 
     Sets ``n_features_in_`` / ``feature_names_in_`` when ``reset``. ``y`` keeps its dtype
     (class labels may be strings); a numeric ``y`` must be finite.
     """
-    if y is None:
-        X = validate_data(
-            estimator, X, reset=reset, dtype=[np.float64, np.float32], ensure_min_samples=2
+    try:
+        if y is None:
+            X = validate_data(
+                estimator, X, reset=reset, dtype=[np.float64, np.float32], ensure_min_samples=2
+            )
+            return X, None
+        X, y = validate_data(
+            estimator,
+            X,
+            y,
+            reset=reset,
+            dtype=[np.float64, np.float32],
+            multi_output=True,
+            y_numeric=False,
+            ensure_min_samples=2,
         )
-        return X, None
-    X, y = validate_data(
-        estimator,
-        X,
-        y,
-        reset=reset,
-        dtype=[np.float64, np.float32],
-        multi_output=True,
-        y_numeric=False,
-        ensure_min_samples=2,
-    )
+    except ValueError as exc:
+        if "could not convert" in str(exc):
+            raise ValueError(
+                f"X must hold numbers; it holds values that are not ({exc}). Encode "
+                "categorical features as numbers first (e.g. with OneHotEncoder)."
+            ) from exc
+        raise
     if y.ndim > 2:
         raise ValueError(f"y must be 1-D or 2-D, got an array of shape {y.shape}")
     if y.dtype.kind == "O":
@@ -103,22 +121,8 @@ class Preprocessor:
         self.discrete_target = discrete_target
         self.random_state = random_state
 
-    def _make_scaler(self, n_samples: int):
-        if self.scaling == "standard":
-            return StandardScaler()
-        if self.scaling == "rank-gaussian":
-            return QuantileTransformer(
-                output_distribution="normal",
-                n_quantiles=min(1000, n_samples),
-                subsample=100_000,
-                random_state=self.random_state,
-            )
-        return None
-
     def fit(self, X: np.ndarray, y: np.ndarray | None) -> Preprocessor:
-        self.x_scaler_ = self._make_scaler(X.shape[0])
-        if self.x_scaler_ is not None:
-            self.x_scaler_.fit(X)
+        self.x_scaler_ = _fit_scaler(self.scaling, X, self.random_state, "X")
         self.discrete_ = y is not None and is_discrete_target(y, self.discrete_target)
         self.y_scaler_ = None
         self.classes_ = None
@@ -134,21 +138,23 @@ class Preprocessor:
             self.dim_y_ = self.classes_.size
         else:
             y2 = _as_2d_float(y)
-            self.y_scaler_ = self._make_scaler(y2.shape[0])
-            if self.y_scaler_ is not None:
-                self.y_scaler_.fit(y2)
+            self.y_scaler_ = _fit_scaler(self.scaling, y2, self.random_state, "y")
             self.dim_y_ = y2.shape[1]
         self.dim_x_ = X.shape[1]
         return self
 
-    def transform_x(self, X: np.ndarray) -> np.ndarray:
-        if self.x_scaler_ is not None:
-            X = self.x_scaler_.transform(X)
-        return np.asarray(X, dtype=np.float32)
+    def transform_x(self, X: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """Scaled ``X[rows]`` (all rows by default) as a new float32 array."""
+        return _transform(self.x_scaler_, X, rows, "X")
 
-    def transform_y(self, y: np.ndarray | None, n_samples: int) -> np.ndarray:
+    def transform_y(
+        self, y: np.ndarray | None, n_samples: int, rows: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Scaled continuous ``y[rows]`` or one-hot labels, as a new float32 array."""
         if y is None:
-            return np.zeros((n_samples, 0), dtype=np.float32)
+            return np.zeros((n_samples if rows is None else len(rows), 0), dtype=np.float32)
+        if rows is not None:
+            y = y[rows]
         if self.discrete_:
             labels = y.reshape(-1)
             codes = np.searchsorted(self.classes_, labels)
@@ -164,9 +170,7 @@ class Preprocessor:
         y2 = _as_2d_float(y)
         if y2.shape[1] != self.dim_y_:
             raise ValueError(f"y has {y2.shape[1]} columns, but was fitted with {self.dim_y_}")
-        if self.y_scaler_ is not None:
-            y2 = self.y_scaler_.transform(y2)
-        return np.asarray(y2, dtype=np.float32)
+        return _transform(self.y_scaler_, y2, None, "y")
 
     def log_jacobian_x(self) -> float:
         """``log |det d(scaled x)/dx|`` of a linear scaling (entropy correction)."""
@@ -177,6 +181,92 @@ class Preprocessor:
         if self.discrete_:
             raise ValueError("y is discrete: it has no differential entropy")
         return _log_jacobian(self.y_scaler_, self.dim_y_)
+
+
+def _fit_scaler(scaling: str | None, A: np.ndarray, random_state: int, name: str):
+    """Fit the scaling of ``A`` in float64, a chunk of rows at a time (no full copy).
+
+    The statistics are computed in float64 whatever ``A``'s dtype, so data of scale 1e30 or
+    1e-30 stored as float32 neither overflows nor underflows before it is cast to float32.
+    """
+    if scaling is None:
+        _check_unscaled_range(A, name)
+        return None
+    if scaling == "standard":
+        scaler = StandardScaler()
+        with np.errstate(over="ignore"):  # an overflowing variance is reported just below
+            for start in range(0, A.shape[0], CHUNK_ROWS):
+                scaler.partial_fit(np.asarray(A[start : start + CHUNK_ROWS], dtype=np.float64))
+        if not (np.isfinite(scaler.mean_).all() and np.isfinite(scaler.scale_).all()):
+            raise ValueError(
+                f"{name} has values too large to standardise in float64 (their variance "
+                "overflows); rescale the data first"
+            )
+        return scaler
+    # "rank-gaussian": an affine standardisation first (the quantile map's ties tolerance is
+    # absolute, 1e-7, so tiny scales would collapse), then the quantile map, both fitted on
+    # at most QUANTILE_SUBSAMPLE rows.
+    rows = np.arange(A.shape[0])
+    if A.shape[0] > QUANTILE_SUBSAMPLE:
+        rng = np.random.RandomState(random_state)
+        rows = np.sort(rng.choice(A.shape[0], QUANTILE_SUBSAMPLE, replace=False))
+    sample = np.asarray(A[rows], dtype=np.float64)
+    pipeline = make_pipeline(
+        StandardScaler(),
+        QuantileTransformer(
+            output_distribution="normal",
+            n_quantiles=min(1000, sample.shape[0]),
+            subsample=QUANTILE_SUBSAMPLE,
+            random_state=random_state,
+        ),
+    )
+    with np.errstate(over="ignore"):  # an overflowing variance is reported just below
+        pipeline.fit(sample)
+    if not np.isfinite(pipeline[0].scale_).all():
+        raise ValueError(
+            f"{name} has values too large to standardise in float64 (their variance "
+            "overflows); rescale the data first"
+        )
+    return pipeline
+
+
+def _check_unscaled_range(A: np.ndarray, name: str) -> None:
+    """With ``scaling=None`` the critic sees the raw values: refuse scales it cannot learn."""
+    if A.shape[0] == 0 or A.shape[1] == 0:
+        return
+    high, low = A.max(axis=0), A.min(axis=0)
+    largest = float(np.maximum(np.abs(high), np.abs(low)).max())
+    spread = (np.asarray(high, dtype=np.float64) - low)[high != low]
+    if largest > MAX_UNSCALED:
+        raise ValueError(
+            f"{name} has values up to {largest:.3g} in magnitude; with scaling=None the critic "
+            f"sees them raw (float32, limit {MAX_UNSCALED:g}). Use scaling='standard' or "
+            "'rank-gaussian', or rescale the data."
+        )
+    if spread.size and spread.min() < MIN_UNSCALED_SPREAD:
+        raise ValueError(
+            f"{name} has a non-constant column whose values span only {spread.min():.3g}; with "
+            "scaling=None the critic cannot resolve it in float32. Use scaling='standard' or "
+            "'rank-gaussian', or rescale the data."
+        )
+
+
+def _transform(scaler, A: np.ndarray, rows: np.ndarray | None, name: str) -> np.ndarray:
+    """``scaler`` applied to ``A[rows]`` in float64 chunks, written into a new float32 array."""
+    n = A.shape[0] if rows is None else len(rows)
+    out = np.empty((n, A.shape[1]), dtype=np.float32)
+    for start in range(0, n, CHUNK_ROWS):
+        stop = min(start + CHUNK_ROWS, n)
+        block = A[start:stop] if rows is None else A[rows[start:stop]]
+        if scaler is not None:
+            block = scaler.transform(np.asarray(block, dtype=np.float64))
+        out[start:stop] = block
+        if not np.isfinite(out[start:stop]).all():
+            raise ValueError(
+                f"{name} overflows float32 after scaling; rescale the data (values must stay "
+                "below 3.4e38 in magnitude)"
+            )
+    return out
 
 
 def _as_2d_float(y: np.ndarray) -> np.ndarray:

@@ -82,6 +82,10 @@ class JointMarginalProblem:
             surrogate = getattr(objectives, self.bound)(t_joint, t_marginal)
         return -surrogate, dv.detach()
 
+    def reset_state(self) -> None:
+        """Forget MINE's moving average (after the training loop restored a checkpoint)."""
+        self._log_ema = None
+
     def evaluate(self) -> dict[str, float]:
         return self.readout(self.x_val, self.y_val, self._val_rows, self._val_cols)
 

@@ -11,7 +11,7 @@ from ._divergence import JointMarginalProblem
 from ._docs import fill_doc
 
 
-@fill_doc(activation="elu", scaling="rank-gaussian")
+@fill_doc(activation="elu", scaling="rank-gaussian", max_grad_norm=10.0)
 class MINE(BaseMIEstimator):
     """Mutual information neural estimation (MINE).
 
@@ -96,7 +96,7 @@ class MINE(BaseMIEstimator):
         n_iter_no_change=10,
         tol=1e-3,
         eval_interval=100,
-        max_grad_norm=None,
+        max_grad_norm=10.0,
         scaling="rank-gaussian",
         discrete_target="auto",
         device="auto",

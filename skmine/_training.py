@@ -21,6 +21,11 @@ from sklearn.exceptions import ConvergenceWarning
 from torch import Tensor, nn
 
 MAX_NON_FINITE_RESTARTS = 3
+# Convergence diagnostics, applied only when training ran out of iterations (max_iter).
+PLATEAU_NATS = 0.02
+RISE_NATS = 0.01
+RISE_FRACTION = 0.02
+MIN_EVALUATIONS_FOR_DIAGNOSTICS = 4
 
 
 class Problem(Protocol):
@@ -37,6 +42,9 @@ class Problem(Protocol):
         Must contain ``"estimate"`` (the checkpointing criterion, higher is better); an
         ``"eligible"`` of 0 marks an evaluation that must not become the checkpoint.
         """
+
+    # Optional: ``reset_state()``, called after a non-finite value restored the best
+    # checkpoint, clears state the problem carries between steps (e.g. moving averages).
 
 
 @dataclass(frozen=True)
@@ -85,6 +93,15 @@ class MonitoredProblem:
         monitored = self.monitor.evaluate()
         metrics[self.name] = monitored.get("mutual_info", monitored["estimate"])
         return metrics
+
+    def reset_state(self) -> None:
+        _reset_state(self.problem)
+
+
+def _reset_state(problem: Problem) -> None:
+    reset = getattr(problem, "reset_state", None)
+    if reset is not None:
+        reset()
 
 
 @contextmanager
@@ -178,6 +195,7 @@ def train(problem: Problem, config: TrainingConfig) -> TrainingResult:
                 module.load_state_dict(best_state)
                 if averaged is not None:
                     torch._foreach_copy_(averaged, [p.detach() for p in params])
+                _reset_state(problem)
                 if result.non_finite_restarts > MAX_NON_FINITE_RESTARTS:
                     result.stop_reason = "non_finite"
                     break
@@ -216,7 +234,7 @@ def train(problem: Problem, config: TrainingConfig) -> TrainingResult:
             f"fit was interrupted at iteration {result.n_iter}; keeping the best critic so far "
             f"(iteration {result.best_iteration}).",
             RuntimeWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
 
     module.load_state_dict(best_state)
@@ -235,9 +253,50 @@ def train(problem: Problem, config: TrainingConfig) -> TrainingResult:
             f"non-finite values during training ({result.non_finite_restarts} times); the best "
             "finite checkpoint was kept. Consider a lower learning_rate_init or max_grad_norm.",
             ConvergenceWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
+    if result.stop_reason == "max_iter":
+        for message in convergence_problems(result.history, result.n_iter):
+            warnings.warn(message, ConvergenceWarning, stacklevel=4)
     return result
+
+
+def convergence_problems(history: list[dict[str, float]], n_iter: int) -> list[str]:
+    """Diagnose a run that stopped at ``max_iter`` from its held-out history.
+
+    Two failures of neural MI estimators are reported: a held-out MI that never left zero
+    (the initial plateau, e.g. of MINE at high MI) and one still rising at the end. They are
+    checked only when the iteration budget, not early stopping, ended training: independent
+    data (true MI 0) normally stops early, and then nothing is reported.
+
+    Returns
+    -------
+    list of str
+        Messages, empty when nothing looks wrong.
+    """
+    if len(history) < MIN_EVALUATIONS_FOR_DIAGNOSTICS:
+        return []
+    # Problems without an MI (an entropy fit) are judged on their checkpointing criterion,
+    # which may legitimately sit at zero (a divergence from a well-matched reference).
+    has_mi = all("mutual_info" in r for r in history)
+    values = [r["mutual_info"] if has_mi else r["validation"] for r in history]
+    best = max(values)
+    if has_mi and best < PLATEAU_NATS:
+        return [
+            f"the held-out estimate never left zero (best {best:.3g} nats in {n_iter} "
+            "iterations). Either X and y are independent, or the critic has not left its "
+            "initial plateau: increase max_iter or learning_rate_init, and inspect history_."
+        ]
+    quarter = max(1, len(values) // 4)
+    last, before = values[-quarter:], values[-2 * quarter : -quarter]
+    rise = sum(last) / len(last) - sum(before) / len(before)
+    if max(last) == best and rise > RISE_NATS + RISE_FRACTION * abs(best):
+        return [
+            f"the held-out estimate was still rising when max_iter={n_iter} was reached "
+            f"(+{rise:.3g} nats over the last quarter of evaluations): increase max_iter, "
+            "and inspect history_."
+        ]
+    return []
 
 
 def _adam(params: list[Tensor], learning_rate: float, device: torch.device) -> torch.optim.Adam:
