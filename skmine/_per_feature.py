@@ -29,7 +29,7 @@ def _chunk(critic: BatchedConcatCritic, width: int) -> int:
 def batched_scores(critic: BatchedConcatCritic, x: Tensor, y: Tensor, width: int) -> Tensor:
     """``critic(x_j[i], y[i])`` for every critic ``j`` and row ``i``: shape (critics, n)."""
     step = _chunk(critic, width)
-    xt = x.T.unsqueeze(-1)
+    xt = x.T.unsqueeze(-1).contiguous()
     return torch.cat(
         [critic(xt[:, s : s + step], y[s : s + step]) for s in range(0, x.shape[0], step)], dim=1
     )
@@ -46,7 +46,7 @@ def batched_dv(
     step = _chunk(critic, width)
     t_marginal = torch.cat(
         [
-            critic(x[rows[s : s + step]].T.unsqueeze(-1), y[cols[s : s + step]])
+            critic(x[rows[s : s + step]].T.unsqueeze(-1).contiguous(), y[cols[s : s + step]])
             for s in range(0, rows.shape[0], step)
         ],
         dim=1,
@@ -111,8 +111,9 @@ class PerFeatureProblem:
         device = self.x_train.device
         joint = torch.randint(n, (b,), generator=self.generator, device=device)
         other = torch.randint(n, (b,), generator=self.generator, device=device)
-        x = self.x_train[joint].T.unsqueeze(-1)
-        t = self.module(torch.cat([x, x], dim=1), torch.cat([self.y_train[joint], self.y_train[other]]))
+        x = self.x_train[joint].T.unsqueeze(-1).contiguous()
+        y = torch.cat([self.y_train[joint], self.y_train[other]])
+        t = self.module(torch.cat([x, x], dim=1), y)
         t_joint, t_marginal = t[:, :b], t[:, b:]
         loss = -_batched_jsd(t_joint, t_marginal).sum()
         return loss, _batched_dv(t_joint, t_marginal).detach().sum()
@@ -123,7 +124,7 @@ class PerFeatureProblem:
         )
         improved = torch.isfinite(dv) & (dv > self.best + self.tol)
         self.best = torch.where(improved, dv, self.best)
-        for saved, param in zip(self.best_state, self.module.parameters()):
+        for saved, param in zip(self.best_state, self.module.parameters(), strict=True):
             saved[improved] = param.detach()[improved]
         finite_best = torch.where(torch.isfinite(self.best), self.best, dv)
         return {"estimate": float(finite_best.sum())}
@@ -131,5 +132,5 @@ class PerFeatureProblem:
     def restore_best(self) -> None:
         """Give every critic the weights of its own best selection estimate."""
         with torch.no_grad():
-            for saved, param in zip(self.best_state, self.module.parameters()):
+            for saved, param in zip(self.best_state, self.module.parameters(), strict=True):
                 param.copy_(saved)

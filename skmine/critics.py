@@ -7,6 +7,7 @@ images or sequences) as a callable ``critic(dim_x, dim_y) -> nn.Module``.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Sequence
 
@@ -109,7 +110,7 @@ class BatchedConcatCritic(nn.Module):
         widths = [dim_x + dim_y, *hidden_layer_sizes, 1]
         self.weights = nn.ParameterList()
         self.biases = nn.ParameterList()
-        for fan_in, fan_out in zip(widths[:-1], widths[1:]):
+        for fan_in, fan_out in itertools.pairwise(widths):
             bound = 1.0 / math.sqrt(fan_in)
             w = torch.empty(n_critics, fan_in, fan_out).uniform_(-bound, bound, generator=generator)
             b = torch.empty(n_critics, 1, fan_out).uniform_(-bound, bound, generator=generator)
@@ -124,8 +125,8 @@ class BatchedConcatCritic(nn.Module):
         h = torch.baddbmm(b0, x, w0[:, : self.dim_x])
         if y.shape[-1]:
             wy = w0[:, self.dim_x :]
-            h = h + (torch.einsum("nd,fdh->fnh", y, wy) if y.ndim == 2 else torch.bmm(y, wy))
-        for w, b in zip(self.weights[1:], self.biases[1:]):
+            h = h + torch.matmul(y, wy)
+        for w, b in zip(self.weights[1:], self.biases[1:], strict=True):
             h = torch.baddbmm(b, self.act(h), w)
         return h.squeeze(-1)
 

@@ -12,7 +12,7 @@ from joblib import Parallel, delayed
 from sklearn.preprocessing import QuantileTransformer
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
-from sklearn.utils.validation import check_array, check_X_y
+from sklearn.utils.validation import check_X_y
 
 from ._data import Preprocessor, resolve_device
 from ._evaluation import marginal_pairs
@@ -22,7 +22,7 @@ from .critics import ACTIVATIONS, BatchedConcatCritic
 
 __all__ = ["mutual_info_neural"]
 
-SELECT_EVAL_PAIRS = 16_384
+SELECT_EVAL_PAIRS = 4_096
 SCORE_EVAL_PAIRS = 65_536
 
 
@@ -236,7 +236,7 @@ def mutual_info_neural(
             int(block_seed),
             settings,
         )
-        for s, block_seed in zip(starts, block_seeds)
+        for s, block_seed in zip(starts, block_seeds, strict=True)
     )
     scores = np.maximum(np.concatenate([r[0] for r in results]), 0.0)
     if n_permutations:
@@ -363,12 +363,10 @@ def _score_block(
         if not settings["n_permutations"]:
             return scores, None
         observed = t_joint.mean(dim=1)
-        exceed = torch.zeros_like(observed)
+        exceed = torch.zeros(observed.shape, dtype=torch.int64, device=device)
         for _ in range(settings["n_permutations"]):
             perm = torch.randperm(len(score_idx), generator=generator, device=device)
             permuted = batched_scores(critic, x_score, y_score[perm], width).mean(dim=1)
             exceed += permuted >= observed
-        pvalues = (1.0 + exceed) / (1.0 + settings["n_permutations"])
-    return scores, pvalues.cpu().double().numpy()
-
-
+    pvalues = (1.0 + exceed.cpu().numpy()) / (1.0 + settings["n_permutations"])
+    return scores, pvalues
