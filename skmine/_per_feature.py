@@ -127,7 +127,7 @@ class PerFeatureProblem:
         for saved, param in zip(self.best_state, self.module.parameters(), strict=True):
             saved[improved] = param.detach()[improved]
         finite_best = torch.where(torch.isfinite(self.best), self.best, dv)
-        return {"estimate": float(finite_best.sum())}
+        return {"estimate": float(finite_best.sum().detach())}
 
     def restore_best(self) -> None:
         """Give every critic the weights of its own best selection estimate."""

@@ -122,13 +122,21 @@ class BatchedConcatCritic(nn.Module):
         w0, b0 = self.weights[0], self.biases[0]
         # The first layer splits into an x part and a y part, so a shared y is never copied
         # once per critic before the product.
-        h = torch.baddbmm(b0, x, w0[:, : self.dim_x])
+        h = _affine(b0, x, w0[:, : self.dim_x])
         if y.shape[-1]:
-            wy = w0[:, self.dim_x :]
-            h = h + torch.matmul(y, wy)
+            h = h + _affine(None, y, w0[:, self.dim_x :])
         for w, b in zip(self.weights[1:], self.biases[1:], strict=True):
             h = torch.baddbmm(b, self.act(h), w)
         return h.squeeze(-1)
+
+
+def _affine(bias: Tensor | None, inputs: Tensor, weight: Tensor) -> Tensor:
+    """``bias + inputs @ weight`` over the critic axis; a broadcast product for one input."""
+    if inputs.shape[-1] == 1:
+        product = inputs * weight
+        return product if bias is None else product + bias
+    product = torch.matmul(inputs, weight)
+    return product if bias is None else product + bias
 
 
 def make_critic(
