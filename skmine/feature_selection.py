@@ -331,7 +331,7 @@ def _score_block(
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Train one block's critics and score its features on the score split."""
     device = settings["device"]
-    train_idx, select_idx, score_idx = splits
+    train_idx, select_idx, score_idx = (torch.tensor(idx, device=device) for idx in splits)
     x_t, y_t = torch.tensor(x, device=device), torch.tensor(y, device=device)
     generator = torch.Generator(device=device).manual_seed(seed)
     init_generator = torch.Generator().manual_seed(seed)
