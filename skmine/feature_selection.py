@@ -170,10 +170,11 @@ def mutual_info_neural(
     **P-values.** The critics never saw the score half, so, under the null hypothesis that
     ``X_j`` and ``Y`` are independent, the pairs ``(x_i, y_i)`` and ``(x_i, y_pi(i))`` of
     that half are exchangeable for every permutation ``pi``. The statistic is the mean
-    critic value on the pairs, which is the DV score up to a term that no permutation
-    changes (the average over all pairs); comparing it on the observed and permuted pairs
-    is an exact permutation test at the cost of one critic evaluation per permutation, with
-    no retraining. The smallest attainable p-value is ``1 / (1 + n_permutations)``.
+    critic value on the pairs: the DV bound whose partition term averages over all
+    ``n^2`` pairs ``(x_i, y_k)`` differs from it by that term, which no permutation changes.
+    Comparing it on the observed and permuted pairs is an exact permutation test, at the
+    cost of one critic evaluation per permutation and no retraining. The smallest
+    attainable p-value is ``1 / (1 + n_permutations)``.
 
     References
     ----------
@@ -185,7 +186,6 @@ def mutual_info_neural(
     --------
     >>> from functools import partial
     >>> from sklearn.feature_selection import SelectKBest
-    >>> from skmine.datasets import correlated_gaussians
     >>> from skmine.feature_selection import mutual_info_neural
     >>> import numpy as np
     >>> rng = np.random.default_rng(0)
