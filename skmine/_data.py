@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numbers
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -38,6 +40,20 @@ def resolve_device(device: str | torch.device) -> torch.device:
     return resolved
 
 
+@contextmanager
+def x_must_be_numeric() -> Iterator[None]:
+    """Turn numpy's "could not convert string to float" into an error that names ``X``."""
+    try:
+        yield
+    except ValueError as exc:
+        if "could not convert" in str(exc):
+            raise ValueError(
+                f"X must hold numbers; it holds values that are not ({exc}). Encode "
+                "categorical features as numbers first (e.g. with OneHotEncoder)."
+            ) from exc
+        raise
+
+
 def validate_xy(estimator, X, y, *, reset: bool) -> tuple[np.ndarray, np.ndarray | None]:
     """Validate ``X`` (2-D, finite, numeric, dense) and ``y`` (1-D or 2-D, same length).
 
@@ -48,7 +64,7 @@ def validate_xy(estimator, X, y, *, reset: bool) -> tuple[np.ndarray, np.ndarray
     Sets ``n_features_in_`` / ``feature_names_in_`` when ``reset``. ``y`` keeps its dtype
     (class labels may be strings); a numeric ``y`` must be finite.
     """
-    try:
+    with x_must_be_numeric():
         if y is None:
             X = validate_data(
                 estimator, X, reset=reset, dtype=[np.float64, np.float32], ensure_min_samples=2
@@ -64,13 +80,6 @@ def validate_xy(estimator, X, y, *, reset: bool) -> tuple[np.ndarray, np.ndarray
             y_numeric=False,
             ensure_min_samples=2,
         )
-    except ValueError as exc:
-        if "could not convert" in str(exc):
-            raise ValueError(
-                f"X must hold numbers; it holds values that are not ({exc}). Encode "
-                "categorical features as numbers first (e.g. with OneHotEncoder)."
-            ) from exc
-        raise
     if y.ndim > 2:
         raise ValueError(f"y must be 1-D or 2-D, got an array of shape {y.shape}")
     if y.dtype.kind == "O":

@@ -60,6 +60,9 @@ class TrainingConfig:
     max_grad_norm: float | None
     verbose: int
     weight_averaging: float | None = 0.99
+    # Plateau / still-rising warnings at max_iter; off where the criterion is a sum over many
+    # critics that each keep their own best (feature selection), which only ever rises.
+    diagnose_convergence: bool = True
 
 
 @dataclass
@@ -255,7 +258,7 @@ def train(problem: Problem, config: TrainingConfig) -> TrainingResult:
             ConvergenceWarning,
             stacklevel=4,
         )
-    if result.stop_reason == "max_iter":
+    if result.stop_reason == "max_iter" and config.diagnose_convergence:
         for message in convergence_problems(result.history, result.n_iter):
             warnings.warn(message, ConvergenceWarning, stacklevel=4)
     return result

@@ -7,12 +7,14 @@ images or sequences) as a callable ``critic(dim_x, dim_y) -> nn.Module``.
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections.abc import Callable, Sequence
 
 import torch
 from torch import Tensor, nn
 
-__all__ = ["ACTIVATIONS", "ConcatCritic", "make_critic"]
+__all__ = ["ACTIVATIONS", "BatchedConcatCritic", "ConcatCritic", "make_critic"]
 
 ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
     "relu": nn.ReLU,
@@ -60,6 +62,81 @@ class ConcatCritic(nn.Module):
     def forward(self, x: Tensor, y: Tensor | None = None) -> Tensor:
         z = x if y is None or y.shape[1] == 0 else torch.cat([x, y], dim=1)
         return self.net(z).squeeze(-1)
+
+
+class BatchedConcatCritic(nn.Module):
+    """Many independent concat critics in one module: critic ``j`` scores ``(x_j, y)``.
+
+    The weights of all critics are stacked along a leading critic axis and applied with
+    batched matrix products, so that training ``n_critics`` small MLPs costs one forward and
+    one backward pass. Critics share no parameters: critic ``j``'s gradient depends only on
+    its own loss.
+
+    Parameters
+    ----------
+    n_critics : int
+        Number of critics (e.g. one per feature of ``X``).
+    dim_x : int
+        Width of each critic's own input ``x_j``.
+    dim_y : int
+        Width of the input ``y`` all critics share.
+    hidden_layer_sizes : sequence of int
+        Hidden widths (the same for every critic).
+    activation : str
+        One of :data:`ACTIVATIONS`.
+    generator : torch.Generator, optional
+        Source of the initial weights (PyTorch's default uniform initialisation of
+        :class:`torch.nn.Linear`); the global generator when omitted.
+
+    Notes
+    -----
+    ``forward(x, y)`` takes ``x`` of shape ``(n_critics, n, dim_x)`` and ``y`` of shape
+    ``(n, dim_y)`` (the same ``y`` rows for every critic) or ``(n_critics, n, dim_y)``, and
+    returns scores of shape ``(n_critics, n)``.
+    """
+
+    def __init__(
+        self,
+        n_critics: int,
+        dim_x: int,
+        dim_y: int,
+        hidden_layer_sizes: Sequence[int] = (32,),
+        activation: str = "relu",
+        generator: torch.Generator | None = None,
+    ) -> None:
+        super().__init__()
+        self.n_critics = n_critics
+        self.dim_x = dim_x
+        widths = [dim_x + dim_y, *hidden_layer_sizes, 1]
+        self.weights = nn.ParameterList()
+        self.biases = nn.ParameterList()
+        for fan_in, fan_out in itertools.pairwise(widths):
+            bound = 1.0 / math.sqrt(fan_in)
+            w = torch.empty(n_critics, fan_in, fan_out).uniform_(-bound, bound, generator=generator)
+            b = torch.empty(n_critics, 1, fan_out).uniform_(-bound, bound, generator=generator)
+            self.weights.append(nn.Parameter(w))
+            self.biases.append(nn.Parameter(b))
+        self.act = ACTIVATIONS[activation]()
+
+    def forward(self, x: Tensor, y: Tensor) -> Tensor:
+        w0, b0 = self.weights[0], self.biases[0]
+        # The first layer splits into an x part and a y part, so a shared y is never copied
+        # once per critic before the product.
+        h = _affine(b0, x, w0[:, : self.dim_x])
+        if y.shape[-1]:
+            h = h + _affine(None, y, w0[:, self.dim_x :])
+        for w, b in zip(self.weights[1:], self.biases[1:], strict=True):
+            h = torch.baddbmm(b, self.act(h), w)
+        return h.squeeze(-1)
+
+
+def _affine(bias: Tensor | None, inputs: Tensor, weight: Tensor) -> Tensor:
+    """``bias + inputs @ weight`` over the critic axis; a broadcast product for one input."""
+    if inputs.shape[-1] == 1:
+        product = inputs * weight
+        return product if bias is None else product + bias
+    product = torch.matmul(inputs, weight)
+    return product if bias is None else product + bias
 
 
 def make_critic(

@@ -9,6 +9,7 @@ import scipy.sparse as sp
 from _estimators import ESTIMATOR_CLASSES, dependent_data, small
 
 from skmine._data import validate_xy
+from skmine.feature_selection import mutual_info_neural
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -161,3 +162,28 @@ def test_float32_is_not_copied_by_validation():
     X = X0.astype(np.float32)
     validated, _ = validate_xy(est, X, Y0, reset=True)
     assert validated.dtype == np.float32 and np.shares_memory(validated, X)
+
+
+# The score function's own rules: it needs 8 samples (a train / select / score split), and
+# sparse X is taken as discrete features, as scikit-learn's mutual_info_* take it.
+SCORE_FUNCTION_ERRORS = {
+    case: (error, message, X, y)
+    for case, (error, message, X, y) in ERRORS.items()
+    if case not in UNSCALED | {"sparse X", "one sample", "too few to split"}
+}
+SCORE_FUNCTION_ERRORS["too few to split"] = (ValueError, "minimum of 8", X0[:5], Y0[:5])
+
+
+@pytest.mark.parametrize("case", list(SCORE_FUNCTION_ERRORS))
+def test_bad_input_to_the_score_function_is_named(case):
+    error, message, X, y = SCORE_FUNCTION_ERRORS[case]
+    with pytest.raises(error, match=message):
+        mutual_info_neural(X, y, max_iter=2)
+
+
+@pytest.mark.parametrize("factor", [1e-30, 1.0, 1e30])
+def test_score_function_is_scale_free(factor):
+    # The rank-gaussian map is applied after a float64 standardisation, so scale is irrelevant.
+    scores = [mutual_info_neural(X0 * f, Y0, max_iter=100, random_state=0) for f in (1.0, factor)]
+    np.testing.assert_allclose(scores[0], scores[1], atol=1e-6)
+    assert scores[1][0] > 0.2 and scores[1][1] < 0.05
