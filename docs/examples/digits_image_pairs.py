@@ -7,7 +7,7 @@ independent given it, so ``I(A; B) = H(class) = log |C|``. A small convolutional
 passed to :class:`skmine.MINE` through ``critic=``.
 
 Run ``python docs/examples/digits_image_pairs.py --classes 4`` (and ``--classes 8``);
-``--n-pairs`` and ``--max-iter`` set the budget, ``--device cuda`` uses a GPU.
+``--n-pairs``, ``--max-iter`` and ``--eval-interval`` set the budget, ``--device cuda`` uses a GPU.
 """
 
 from __future__ import annotations
@@ -74,6 +74,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--classes", type=int, default=4, help="|C|: the first |C| digits")
     parser.add_argument("--n-pairs", type=int, default=20_000)
     parser.add_argument("--max-iter", type=int, default=3000)
+    parser.add_argument("--eval-interval", type=int, default=250)
     parser.add_argument("--device", default="auto")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
@@ -84,6 +85,7 @@ def main(argv=None) -> dict:
         scaling=None,
         max_iter=args.max_iter,
         n_iter_no_change=20,
+        eval_interval=args.eval_interval,
         device=args.device,
         random_state=args.seed,
     )

@@ -6,8 +6,8 @@ at a random offset. ``H`` can be read off either sequence and the positions are 
 so ``I(A; B) = H(H) = log Q``. A 1-D convolutional critic (global max pooling, so it does
 not care where the peaks are) is passed to :class:`skmine.MINE` through ``critic=``.
 
-Run ``python docs/examples/sequence_pairs.py --q 8``; ``--n-pairs`` and ``--max-iter``
-set the budget, ``--device cuda`` uses a GPU.
+Run ``python docs/examples/sequence_pairs.py --q 8``; ``--n-pairs``, ``--max-iter`` and
+``--eval-interval`` set the budget, ``--device cuda`` uses a GPU.
 """
 
 from __future__ import annotations
@@ -72,6 +72,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--q", type=int, default=8, help="number of values of H (< 21)")
     parser.add_argument("--n-pairs", type=int, default=20_000)
     parser.add_argument("--max-iter", type=int, default=3000)
+    parser.add_argument("--eval-interval", type=int, default=250)
     parser.add_argument("--device", default="auto")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
@@ -82,6 +83,7 @@ def main(argv=None) -> dict:
         scaling=None,
         max_iter=args.max_iter,
         n_iter_no_change=20,
+        eval_interval=args.eval_interval,
         device=args.device,
         random_state=args.seed,
     )
