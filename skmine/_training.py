@@ -223,10 +223,12 @@ def train(problem: Problem, config: TrainingConfig) -> TrainingResult:
                 evaluations_without_improvement += 1
             if config.verbose:
                 rate = iteration / (time.perf_counter() - started)
+                mi = metrics.get("mutual_info")
+                mi_text = "" if mi is None else f"  MI {mi:8.4f}"
                 _say(
                     config,
                     f"iteration {iteration:6d}  train {train_estimate:8.4f}  "
-                    f"validation {metrics['estimate']:8.4f}  ({rate:,.0f} it/s)",
+                    f"validation {metrics['estimate']:8.4f}{mi_text}  ({rate:,.0f} it/s)",
                 )
             if config.early_stopping and evaluations_without_improvement >= config.n_iter_no_change:
                 result.stop_reason = "early_stopping"

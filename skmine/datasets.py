@@ -2,17 +2,46 @@
 
 Each generator returns ``(X, y, mutual_info)``: ``X`` of shape ``(n_samples, dim_x)``,
 ``y`` of shape ``(n_samples, dim_y)`` (or ``(n_samples,)`` when ``dim_y == 1``) and the true
-MI in nats.
+MI in nats. The families are those of the MI-estimation literature: the seeds' MG(rho) and
+HG(rho, d) [1]_; dense and sparse multivariate Gaussians, Student-t, MI-preserving
+transforms, additive uniform noise and bimodal marginals [2]_. Each is written from its
+definition. :data:`TASKS` catalogues named instances for benchmarks.
+
+References
+----------
+.. [1] C.-H. Chan et al., "Neural Entropic Estimation: A faster path to mutual information
+   estimation", 2019.
+.. [2] P. Czyż, F. Grabowski, J. Vogt, N. Beerenwinkel and A. Marx, "Beyond Normal: On the
+   Evaluation of Mutual Information Estimators", NeurIPS 2023.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+from scipy.special import digamma, gammaln, ndtr
 from sklearn.utils import check_random_state
 
-__all__ = ["TRANSFORMS", "correlated_gaussians", "mixed_gaussians", "transformed"]
+__all__ = [
+    "TASKS",
+    "TRANSFORMS",
+    "Task",
+    "additive_uniform_noise",
+    "bimodal_gaussians",
+    "correlated_gaussians",
+    "dense_gaussians",
+    "gaussian_mutual_info",
+    "mixed_gaussians",
+    "multivariate_gaussians",
+    "sparse_gaussians",
+    "spiral",
+    "student_t",
+    "student_t_mutual_info",
+    "transformed",
+]
 
 
 def _squeeze(y: np.ndarray) -> np.ndarray:
@@ -109,11 +138,33 @@ def _mixed_gaussian_mi(rho: float, half_width: float = 10.0, n_grid: int = 2001)
     return float(np.log(2.0 * np.pi * np.e) - joint_entropy)
 
 
-TRANSFORMS = {
+def _half_cube(v: np.ndarray) -> np.ndarray:
+    return np.sign(v) * np.abs(v) ** 1.5
+
+
+def _wiggly(v: np.ndarray) -> np.ndarray:
+    # Derivative >= 1 - 0.4 - 0.2 * 1.7 = 0.26 > 0: strictly increasing, hence MI-preserving.
+    return v + 0.4 * np.sin(v) + 0.2 * np.sin(1.7 * v + 1.0)
+
+
+_BIMODAL_GRID = np.linspace(-5.0, 5.0, 20_001)
+
+
+def _bimodal_quantile(u: np.ndarray) -> np.ndarray:
+    # Inverse CDF of 0.5 N(-1.5, 0.5^2) + 0.5 N(1.5, 0.5^2), by monotone interpolation.
+    cdf = 0.5 * (ndtr((_BIMODAL_GRID + 1.5) / 0.5) + ndtr((_BIMODAL_GRID - 1.5) / 0.5))
+    return np.interp(u, cdf, _BIMODAL_GRID)
+
+
+TRANSFORMS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "cubic": np.cbrt,
     "cube": lambda v: v**3,
     "asinh": np.arcsinh,
     "sinh": np.sinh,
+    "half-cube": _half_cube,
+    "normal-cdf": ndtr,
+    "wiggly": _wiggly,
+    "bimodal": lambda v: _bimodal_quantile(ndtr(v)),
 }
 
 
@@ -128,8 +179,13 @@ def transformed(
         Samples, e.g. from :func:`correlated_gaussians`.
     mutual_info : float
         Their true MI, returned unchanged.
-    transform : {"cubic", "cube", "asinh", "sinh"}, default="cubic"
-        ``"cubic"`` is the cube root; ``"cube"`` and ``"sinh"`` give heavy tails.
+    transform : str, default="cubic"
+        A key of :data:`TRANSFORMS`: ``"cubic"`` (cube root), ``"cube"``, ``"asinh"``,
+        ``"sinh"``, ``"half-cube"`` (``sign(v) |v|^1.5``), ``"normal-cdf"`` (the standard
+        normal CDF: Gaussian coordinates become uniform), ``"wiggly"``
+        (``v + 0.4 sin v + 0.2 sin(1.7 v + 1)``) or ``"bimodal"`` (normal CDF followed by the
+        quantile function of ``0.5 N(-1.5, 0.25) + 0.5 N(1.5, 0.25)``: standard normal
+        coordinates get bimodal marginals).
 
     Returns
     -------
@@ -139,3 +195,408 @@ def transformed(
         raise ValueError(f"transform must be one of {sorted(TRANSFORMS)}, got {transform!r}")
     f = TRANSFORMS[transform]
     return f(X), f(y), mutual_info
+
+
+def spiral(
+    X: np.ndarray, y: np.ndarray, mutual_info: float, speed: float = 1.0 / 3.0
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Rotate ``X`` in the plane of its first two coordinates by ``speed * |x|^2`` radians.
+
+    The rotation keeps ``|x|``, so it is inverted by rotating back by the same angle: a
+    diffeomorphism of ``X`` alone, which leaves the MI unchanged while twisting the
+    dependence into a spiral. ``y`` is returned unchanged.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, dim_x)
+        ``dim_x >= 2``.
+    y : ndarray
+    mutual_info : float
+        Their true MI, returned unchanged.
+    speed : float, default=1/3
+        Radians of rotation per unit of squared norm.
+
+    Returns
+    -------
+    X, y, mutual_info
+    """
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[1] < 2:
+        raise ValueError(f"spiral needs X with at least 2 columns, got shape {X.shape}")
+    angle = speed * np.sum(X**2, axis=1)
+    cos, sin = np.cos(angle), np.sin(angle)
+    out = X.copy()
+    out[:, 0] = cos * X[:, 0] - sin * X[:, 1]
+    out[:, 1] = sin * X[:, 0] + cos * X[:, 1]
+    return out, y, mutual_info
+
+
+def gaussian_mutual_info(covariance: np.ndarray, dim_x: int) -> float:
+    """MI between the first ``dim_x`` coordinates and the rest of a multivariate normal.
+
+    ``I = (log det S_xx + log det S_yy - log det S) / 2``, in nats.
+
+    Parameters
+    ----------
+    covariance : ndarray of shape (dim_x + dim_y, dim_x + dim_y)
+        Symmetric positive definite joint covariance.
+    dim_x : int
+        Size of the X block.
+
+    Returns
+    -------
+    float
+    """
+    cov = np.asarray(covariance, dtype=np.float64)
+    logdet = [np.linalg.slogdet(c)[1] for c in (cov[:dim_x, :dim_x], cov[dim_x:, dim_x:], cov)]
+    return float(0.5 * (logdet[0] + logdet[1] - logdet[2]))
+
+
+def _check_covariance(covariance: np.ndarray, dim_x: int) -> np.ndarray:
+    cov = np.asarray(covariance, dtype=np.float64)
+    if cov.ndim != 2 or cov.shape[0] != cov.shape[1] or not np.allclose(cov, cov.T):
+        raise ValueError("covariance must be a symmetric square matrix")
+    if not 1 <= dim_x < cov.shape[0]:
+        raise ValueError(f"dim_x must be in [1, {cov.shape[0] - 1}], got {dim_x}")
+    try:
+        np.linalg.cholesky(cov)
+    except np.linalg.LinAlgError:
+        raise ValueError("covariance must be positive definite") from None
+    return cov
+
+
+def multivariate_gaussians(
+    n_samples: int, covariance: np.ndarray, dim_x: int, random_state=None
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Samples of ``N(0, covariance)`` split into X (first ``dim_x`` coordinates) and y.
+
+    Parameters
+    ----------
+    n_samples : int
+        Number of samples.
+    covariance : ndarray of shape (dim_x + dim_y, dim_x + dim_y)
+        Symmetric positive definite joint covariance.
+    dim_x : int
+        Size of X.
+    random_state : int, RandomState instance or None
+        Seed.
+
+    Returns
+    -------
+    X, y, mutual_info
+        MI by :func:`gaussian_mutual_info`.
+    """
+    cov = _check_covariance(covariance, dim_x)
+    rng = check_random_state(random_state)
+    z = rng.standard_normal((n_samples, cov.shape[0])) @ np.linalg.cholesky(cov).T
+    return z[:, :dim_x], _squeeze(z[:, dim_x:]), gaussian_mutual_info(cov, dim_x)
+
+
+def dense_covariance(dim_x: int, dim_y: int, correlation: float = 0.5) -> np.ndarray:
+    """Unit variances, every pair of the ``dim_x + dim_y`` coordinates correlated alike.
+
+    Positive definite for ``-1 / (dim_x + dim_y - 1) < correlation < 1``.
+    """
+    size = dim_x + dim_y
+    return np.full((size, size), correlation) + (1.0 - correlation) * np.eye(size)
+
+
+def sparse_covariance(
+    dim_x: int, dim_y: int, n_interacting: int = 2, correlation: float = 0.8
+) -> np.ndarray:
+    """Unit variances; only ``X_i`` and ``Y_i`` for ``i < n_interacting`` are correlated."""
+    if not 0 <= n_interacting <= min(dim_x, dim_y):
+        raise ValueError(f"n_interacting must be in [0, {min(dim_x, dim_y)}], got {n_interacting}")
+    cov = np.eye(dim_x + dim_y)
+    for i in range(n_interacting):
+        cov[i, dim_x + i] = cov[dim_x + i, i] = correlation
+    return cov
+
+
+def dense_gaussians(
+    n_samples: int, dim_x: int = 5, dim_y: int = 5, correlation: float = 0.5, random_state=None
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Multivariate normal with all coordinates equicorrelated ("dense interactions").
+
+    With ``m = dim_x + dim_y`` coordinates of unit variance and common correlation ``c``,
+    ``log det S = (m - 1) log(1 - c) + log(1 + (m - 1) c)``, and the MI follows from
+    :func:`gaussian_mutual_info` (1.29 nats for 25 x 25 with ``c = 0.5``).
+
+    Parameters
+    ----------
+    n_samples : int
+        Number of samples.
+    dim_x, dim_y : int, default=5
+        Dimensions of X and y.
+    correlation : float, default=0.5
+        Common correlation of every pair of coordinates.
+    random_state : int, RandomState instance or None
+        Seed.
+
+    Returns
+    -------
+    X, y, mutual_info
+    """
+    cov = dense_covariance(dim_x, dim_y, correlation)
+    return multivariate_gaussians(n_samples, cov, dim_x, random_state)
+
+
+def sparse_gaussians(
+    n_samples: int,
+    dim_x: int = 5,
+    dim_y: int = 5,
+    n_interacting: int = 2,
+    correlation: float = 0.8,
+    random_state=None,
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Multivariate normal where only ``n_interacting`` pairs ``(X_i, Y_i)`` are dependent.
+
+    ``I = -n_interacting / 2 * log(1 - correlation**2)``; the other coordinates are noise
+    that an estimator must learn to ignore.
+
+    Parameters
+    ----------
+    n_samples : int
+        Number of samples.
+    dim_x, dim_y : int, default=5
+        Dimensions of X and y.
+    n_interacting : int, default=2
+        Number of correlated pairs.
+    correlation : float, default=0.8
+        Correlation of each interacting pair, in (-1, 1).
+    random_state : int, RandomState instance or None
+        Seed.
+
+    Returns
+    -------
+    X, y, mutual_info
+    """
+    cov = sparse_covariance(dim_x, dim_y, n_interacting, correlation)
+    return multivariate_gaussians(n_samples, cov, dim_x, random_state)
+
+
+def student_t_mutual_info(covariance: np.ndarray, dim_x: int, df: float) -> float:
+    """MI between the blocks of a multivariate Student-t with shape matrix ``covariance``.
+
+    The entropy of a ``d``-dimensional t with ``df = nu`` and shape ``S`` is
+    ``log det S / 2 + log((nu pi)^(d/2) Gamma(nu/2) / Gamma((nu + d)/2))
+    + (nu + d)/2 (psi((nu + d)/2) - psi(nu/2))``. Marginals of a multivariate t are t with
+    the same ``nu`` and the sub-matrix as shape, so in ``H(X) + H(Y) - H(X, Y)`` the
+    ``(nu pi)`` terms cancel and
+
+    ``I = I_gauss(S) + g(d_x) + g(d_y) - g(d_x + d_y)``, with
+    ``g(d) = log Gamma(nu/2) - log Gamma((nu + d)/2) + (nu + d)/2 (psi((nu + d)/2) - psi(nu/2))``
+
+    where ``I_gauss`` is :func:`gaussian_mutual_info`. The correction is positive: even with
+    a diagonal ``S`` (``I_gauss = 0``) the shared scale makes X and y dependent.
+
+    Parameters
+    ----------
+    covariance : ndarray of shape (dim_x + dim_y, dim_x + dim_y)
+        Shape (scale) matrix.
+    dim_x : int
+        Size of X.
+    df : float
+        Degrees of freedom ``nu > 0``.
+
+    Returns
+    -------
+    float
+    """
+
+    def g(d: int) -> float:
+        half = 0.5 * (df + d)
+        return float(gammaln(0.5 * df) - gammaln(half) + half * (digamma(half) - digamma(0.5 * df)))
+
+    dim_y = np.asarray(covariance).shape[0] - dim_x
+    return gaussian_mutual_info(covariance, dim_x) + g(dim_x) + g(dim_y) - g(dim_x + dim_y)
+
+
+def student_t(
+    n_samples: int,
+    dim_x: int = 2,
+    dim_y: int = 2,
+    df: float = 3.0,
+    covariance: np.ndarray | None = None,
+    random_state=None,
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Multivariate Student-t: ``Z / sqrt(W / df)``, ``Z ~ N(0, S)``, ``W ~ chi2(df)``.
+
+    MI from :func:`student_t_mutual_info`; heavy tails make it hard for estimators.
+
+    Parameters
+    ----------
+    n_samples : int
+        Number of samples.
+    dim_x, dim_y : int, default=2
+        Dimensions of X and y.
+    df : float, default=3.0
+        Degrees of freedom (lower: heavier tails and more MI from the shared scale).
+    covariance : ndarray, default=None
+        Shape matrix ``S``; by default the identity with ``X_i``, ``Y_i`` correlated 0.5
+        for every ``i < min(dim_x, dim_y)``.
+    random_state : int, RandomState instance or None
+        Seed.
+
+    Returns
+    -------
+    X, y, mutual_info
+    """
+    if df <= 0:
+        raise ValueError(f"df must be positive, got {df}")
+    if covariance is None:
+        covariance = sparse_covariance(dim_x, dim_y, min(dim_x, dim_y), 0.5)
+    cov = _check_covariance(covariance, dim_x)
+    rng = check_random_state(random_state)
+    z = rng.standard_normal((n_samples, cov.shape[0])) @ np.linalg.cholesky(cov).T
+    z /= np.sqrt(rng.chisquare(df, size=(n_samples, 1)) / df)
+    return z[:, :dim_x], _squeeze(z[:, dim_x:]), student_t_mutual_info(cov, dim_x, df)
+
+
+def additive_uniform_noise(
+    n_samples: int, epsilon: float = 0.1, random_state=None
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """``X ~ U(0, 1)``, ``Y = X + U(-epsilon, epsilon)``.
+
+    ``I = h(Y) - h(Y | X) = h(Y) - log(2 epsilon)``. The density of ``Y`` is a trapezoid:
+    for ``epsilon <= 1/2`` its two ramps contribute ``epsilon`` to ``h(Y)`` and its plateau
+    (height 1) nothing, so ``I = epsilon - log(2 epsilon)``; for ``epsilon > 1/2``,
+    ``h(Y) = log(2 epsilon) + 1 / (4 epsilon)`` and ``I = 1 / (4 epsilon)``.
+
+    Parameters
+    ----------
+    n_samples : int
+        Number of samples.
+    epsilon : float, default=0.1
+        Half-width of the noise, positive (1.71 nats at 0.1, 0.33 at 0.75).
+    random_state : int, RandomState instance or None
+        Seed.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 1)
+    y : ndarray of shape (n_samples,)
+    mutual_info : float
+    """
+    if epsilon <= 0:
+        raise ValueError(f"epsilon must be positive, got {epsilon}")
+    rng = check_random_state(random_state)
+    x = rng.uniform(0.0, 1.0, n_samples)
+    y = x + rng.uniform(-epsilon, epsilon, n_samples)
+    mi = epsilon - np.log(2.0 * epsilon) if epsilon <= 0.5 else 0.25 / epsilon
+    return x[:, None], y, float(mi)
+
+
+def bimodal_gaussians(
+    n_samples: int, rho: float = 0.75, dim: int = 1, random_state=None
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """HG(rho, d) with every coordinate mapped to a bimodal marginal (see :func:`transformed`).
+
+    The map is strictly increasing per coordinate, so ``I = -d/2 * log(1 - rho**2)``.
+
+    Parameters
+    ----------
+    n_samples : int
+        Number of samples.
+    rho : float, default=0.75
+        Correlation of each pair, in (-1, 1).
+    dim : int, default=1
+        Dimension of X and y.
+    random_state : int, RandomState instance or None
+        Seed.
+
+    Returns
+    -------
+    X, y, mutual_info
+    """
+    return transformed(*correlated_gaussians(n_samples, rho, dim, random_state), "bimodal")
+
+
+@dataclass(frozen=True)
+class Task:
+    """A named ground-truth task of the benchmark catalogue :data:`TASKS`.
+
+    Attributes
+    ----------
+    name : str
+        Short label, e.g. ``"dense-gauss 25x25"``.
+    family : str
+        ``"gaussian"``, ``"transformed"`` or ``"other"`` (Student-t, uniform noise, MG).
+    dim_x, dim_y : int
+        Dimensions of X and y.
+    sample : callable
+        ``sample(n_samples, random_state) -> (X, y, mutual_info)``.
+    """
+
+    name: str
+    family: str
+    dim_x: int
+    dim_y: int
+    sample: Callable[[int, object], tuple[np.ndarray, np.ndarray, float]]
+
+    @property
+    def mutual_info(self) -> float:
+        """The task's true MI in nats."""
+        return self.sample(4, 0)[2]
+
+
+def _gauss(d: int, transform: str | None = None) -> Callable:
+    def sample(n, seed):
+        data = dense_gaussians(n, d, d, 0.5, seed)
+        return data if transform is None else transformed(*data, transform)
+
+    return sample
+
+
+def _catalogue() -> dict[str, Task]:
+    tasks = [
+        Task("MG(0.9)", "other", 1, 1, lambda n, s: mixed_gaussians(n, 0.9, s)),
+        Task("HG(0.9, 1)", "gaussian", 1, 1, lambda n, s: correlated_gaussians(n, 0.9, 1, s)),
+        Task("HG(0.9, 6)", "gaussian", 6, 6, lambda n, s: correlated_gaussians(n, 0.9, 6, s)),
+        Task("dense-gauss 2x2", "gaussian", 2, 2, _gauss(2)),
+        Task("dense-gauss 5x5", "gaussian", 5, 5, _gauss(5)),
+        Task("dense-gauss 25x25", "gaussian", 25, 25, _gauss(25)),
+        Task(
+            "sparse-gauss 5x5",
+            "gaussian",
+            5,
+            5,
+            lambda n, s: sparse_gaussians(n, 5, 5, 2, 0.8, s),
+        ),
+        Task(
+            "sparse-gauss 25x25",
+            "gaussian",
+            25,
+            25,
+            lambda n, s: sparse_gaussians(n, 25, 25, 2, 0.8, s),
+        ),
+        Task("half-cube 3x3", "transformed", 3, 3, _gauss(3, "half-cube")),
+        Task("asinh 3x3", "transformed", 3, 3, _gauss(3, "asinh")),
+        Task("normal-cdf 3x3", "transformed", 3, 3, _gauss(3, "normal-cdf")),
+        Task("wiggly 3x3", "transformed", 3, 3, _gauss(3, "wiggly")),
+        Task("spiral 3x3", "transformed", 3, 3, lambda n, s: spiral(*_gauss(3)(n, s))),
+        Task("bimodal 1x1", "transformed", 1, 1, lambda n, s: bimodal_gaussians(n, 0.75, 1, s)),
+        Task("student-t 1x1 df=1", "other", 1, 1, lambda n, s: student_t(n, 1, 1, 1.0, None, s)),
+        Task("student-t 2x2 df=3", "other", 2, 2, lambda n, s: student_t(n, 2, 2, 3.0, None, s)),
+        Task("student-t 5x5 df=5", "other", 5, 5, lambda n, s: student_t(n, 5, 5, 5.0, None, s)),
+        Task(
+            "uniform-noise 0.1",
+            "other",
+            1,
+            1,
+            lambda n, s: additive_uniform_noise(n, 0.1, s),
+        ),
+        Task(
+            "uniform-noise 0.75",
+            "other",
+            1,
+            1,
+            lambda n, s: additive_uniform_noise(n, 0.75, s),
+        ),
+    ]
+    return {task.name: task for task in tasks}
+
+
+TASKS: dict[str, Task] = _catalogue()
+"""Named ground-truth tasks (name -> :class:`Task`), iterated over by ``benchmarks/accuracy.py``.
+"""

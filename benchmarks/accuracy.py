@@ -1,0 +1,208 @@
+"""Accuracy suite: every skmine estimator against k-NN on the ground-truth catalogue.
+
+For each task of :data:`skmine.datasets.TASKS` and each seed, draws ``--n-samples`` samples,
+estimates MI with k-NN (scikit-learn's ``mutual_info_regression`` when X and y are both 1-D,
+the multivariate KSG of :mod:`skmine.baselines` otherwise) and with every estimator of the
+registry, and reports the mean estimate, the mean relative error ``|estimate - truth| / truth``
+and the mean wall time. Prints markdown and saves a PNG of the relative errors.
+
+Full run (N=5,000, 3 seeds, every task)::
+
+    python benchmarks/accuracy.py
+
+Reduced run (a few tasks, one seed, fewer samples and iterations)::
+
+    python benchmarks/accuracy.py --quick
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.feature_selection import mutual_info_regression
+
+from skmine._registry import ESTIMATORS
+from skmine.baselines import ksg_mutual_info
+from skmine.datasets import TASKS
+
+KNN = "k-NN (k=3)"
+QUICK_TASKS = [
+    "HG(0.9, 1)",
+    "dense-gauss 5x5",
+    "sparse-gauss 25x25",
+    "asinh 3x3",
+    "student-t 2x2 df=3",
+]
+
+
+def knn_estimate(X: np.ndarray, y: np.ndarray, seed: int) -> float:
+    """scikit-learn's KSG for a scalar pair, the multivariate KSG otherwise."""
+    if X.shape[1] == 1 and y.ndim == 1:
+        return float(mutual_info_regression(X, y, n_neighbors=3, random_state=seed)[0])
+    return ksg_mutual_info(X, y, n_neighbors=3, random_state=seed)
+
+
+def run(tasks, n_samples, seeds, estimator_params, device) -> list[dict]:
+    """One record per (task, seed, method): estimate, truth, relative error, seconds."""
+    records = []
+    methods = {KNN: None, **{cls.__name__: cls for cls in ESTIMATORS.values()}}
+    for name in tasks:
+        task = TASKS[name]
+        for seed in range(seeds):
+            X, y, truth = task.sample(n_samples, seed)
+            for method, cls in methods.items():
+                start = time.perf_counter()
+                if cls is None:
+                    estimate = knn_estimate(X, y, seed)
+                else:
+                    est = cls(random_state=seed, device=device, **estimator_params)
+                    estimate = float(est.fit(X, y).mutual_info_)
+                seconds = time.perf_counter() - start
+                records.append(
+                    dict(
+                        task=name,
+                        family=task.family,
+                        seed=seed,
+                        method=method,
+                        truth=truth,
+                        estimate=estimate,
+                        rel_error=abs(estimate - truth) / truth,
+                        seconds=seconds,
+                    )
+                )
+                print(
+                    f"  {name:<20} seed {seed} {method:<12} {estimate:7.3f} "
+                    f"(truth {truth:.3f}, {seconds:.1f} s)",
+                    flush=True,
+                )
+    return records
+
+
+def markdown(records: list[dict]) -> str:
+    """Per-task table and per-method summary."""
+    methods = list(dict.fromkeys(r["method"] for r in records))
+    tasks = list(dict.fromkeys(r["task"] for r in records))
+    cell = {}
+    for task in tasks:
+        for method in methods:
+            rows = [r for r in records if r["task"] == task and r["method"] == method]
+            cell[task, method] = (
+                np.mean([r["estimate"] for r in rows]),
+                np.std([r["estimate"] for r in rows]),
+                np.mean([r["rel_error"] for r in rows]),
+                np.mean([r["seconds"] for r in rows]),
+            )
+    truth = {r["task"]: r["truth"] for r in records}
+    lines = [
+        "| task | truth (nats) | "
+        + " | ".join(f"{m}: estimate (rel. err., s)" for m in methods)
+        + " |",
+        "|---|---:|" + "---:|" * len(methods),
+    ]
+    for task in tasks:
+        cells = []
+        for method in methods:
+            mean, std, err, sec = cell[task, method]
+            cells.append(f"{mean:.3f} ± {std:.3f} ({100 * err:.1f}%, {sec:.1f})")
+        lines.append(f"| {task} | {truth[task]:.3f} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "| method | mean relative error | worst task | mean seconds per fit |",
+        "|---|---:|---|---:|",
+    ]
+    for method in methods:
+        errors = {task: cell[task, method][2] for task in tasks}
+        worst = max(errors, key=errors.get)
+        mean_sec = np.mean([cell[task, method][3] for task in tasks])
+        lines.append(
+            f"| {method} | {100 * np.mean(list(errors.values())):.1f}% | "
+            f"{worst} ({100 * errors[worst]:.0f}%) | {mean_sec:.1f} |"
+        )
+    return "\n".join(lines)
+
+
+def plot(records: list[dict], path: Path) -> None:
+    """Grouped bars of the mean relative error per task and method."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    methods = list(dict.fromkeys(r["method"] for r in records))
+    tasks = list(dict.fromkeys(r["task"] for r in records))
+    width = 0.8 / len(methods)
+    fig, ax = plt.subplots(figsize=(max(6, 0.6 * len(tasks) + 2), 4))
+    for k, method in enumerate(methods):
+        errs = [
+            100
+            * np.mean([r["rel_error"] for r in records if r["task"] == t and r["method"] == method])
+            for t in tasks
+        ]
+        ax.bar(np.arange(len(tasks)) + k * width, errs, width, label=method)
+    ax.axhline(10, color="grey", linestyle="--", linewidth=1, label="10%")
+    ax.set_xticks(np.arange(len(tasks)) + 0.4 - width / 2, tasks, rotation=45, ha="right")
+    ax.set_ylabel("relative error (%)")
+    ax.set_title(f"MI estimates against the closed form, N={records[0]['n']}")
+    ax.legend()
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n-samples", type=int, default=5000)
+    parser.add_argument("--seeds", type=int, default=3, help="seeds 0 .. SEEDS-1")
+    parser.add_argument("--tasks", default="all", help="task names separated by ';', or 'all'")
+    parser.add_argument("--max-iter", type=int, default=None, help="override max_iter")
+    parser.add_argument("--device", default="auto")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="reduced run: 5 tasks, 1 seed, N=2,000, max_iter=2,000 (unless given)",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=Path(__file__).parent / "results" / "accuracy.png"
+    )
+    parser.add_argument("--records", type=Path, help="also write the raw records as JSON here")
+    parser.add_argument(
+        "--merge",
+        type=Path,
+        nargs="+",
+        help="no estimation: tabulate and plot records saved by earlier runs (e.g. shards)",
+    )
+    args = parser.parse_args(argv)
+    if args.merge:
+        records = [r for path in args.merge for r in json.loads(path.read_text())]
+        print(markdown(records))
+        plot(records, args.out)
+        print(f"\nplot: {args.out}")
+        return
+    tasks = list(TASKS) if args.tasks == "all" else [t.strip() for t in args.tasks.split(";")]
+    if args.quick:
+        tasks = QUICK_TASKS if args.tasks == "all" else tasks
+        args.seeds, args.n_samples = 1, min(args.n_samples, 2000)
+        args.max_iter = args.max_iter or 2000
+    unknown = sorted(set(tasks) - set(TASKS))
+    if unknown:
+        parser.error(f"unknown task(s) {unknown}; choose from {list(TASKS)}")
+    params = {} if args.max_iter is None else {"max_iter": args.max_iter}
+    print(f"N={args.n_samples}, seeds={args.seeds}, estimator parameters {params or 'default'}")
+    records = run(tasks, args.n_samples, args.seeds, params, args.device)
+    for record in records:
+        record["n"] = args.n_samples
+    if args.records:
+        args.records.write_text(json.dumps(records, indent=1))
+    print()
+    print(markdown(records))
+    plot(records, args.out)
+    print(f"\nplot: {args.out}")
+
+
+if __name__ == "__main__":
+    main()
