@@ -1,132 +1,186 @@
-"""How fast MINE's defaults converge on the seeds' tasks, beside the seeds' own numbers.
+"""How fast each estimator's defaults converge on the seeds' tasks, beside the seeds' numbers.
 
-For each task and seed, MINE is fitted with its default settings while the critic's bound is
-also recorded on a fresh sample of 20,000 pairs (``fit(..., eval_set=...)``, which plays no
-part in training). Two iteration counts are reported, both "first iteration from which the
-estimate stays within 10% of the truth until training stops":
+For each task, estimator and seed, the estimator is fitted with its default settings while
+its MI estimate is also recorded on a fresh sample of 20,000 pairs (``fit(...,
+eval_set=...)``, which plays no part in training). Two iteration counts are reported, both
+"first evaluation from which the estimate stays within 10% of the truth until training
+stops" (median over seeds; a seed that never gets there counts as larger than any other):
 
-* *critic*: the bound of the critic on the fresh sample — optimisation progress, without
-  the sampling noise of a small held-out split;
-* *reported*: ``mutual_info_`` had training stopped there (the best held-out value so far).
+* *critic*: the estimate on the fresh sample — optimisation progress, without the sampling
+  noise of a small held-out split;
+* *reported*: ``mutual_info_`` had training stopped there (the held-out MI of the best
+  checkpoint so far).
 
-Speed is measured separately as training iterations per second with evaluation switched off.
+Speed is measured separately, as training iterations per second with evaluation switched
+off, on HG(0.9, 6) with the estimator's default critic and batch, in the main process (all
+of its torch threads).
 
-Usage: ``python benchmarks/convergence.py [--seeds 5] [--plot benchmarks/results/convergence.png]``
+Usage: ``python benchmarks/convergence.py [--seeds 5] [--jobs 2] [--tasks ...]``
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
-from _common import iterations_to_stay_within, markdown_table, median_or_none, running_max
+from _common import iterations_to_stay_within, markdown_table, median_or_none
+from joblib import Parallel, delayed, parallel_config
 
-from skmine import MINE
+from skmine import MINE, MINEE, DeepInfoMaxJSD
 from skmine.datasets import correlated_gaussians, mixed_gaussians
 
 TASKS = {
     "MG(0.9), N=400": (lambda n, s: mixed_gaussians(n, 0.9, random_state=s), 400),
     "HG(0.9, 6), N=5000": (lambda n, s: correlated_gaussians(n, 0.9, 6, random_state=s), 5000),
+    "HG(0.9, 3), N=5000": (lambda n, s: correlated_gaussians(n, 0.9, 3, random_state=s), 5000),
 }
-SEED_PAPER = {
-    "MG(0.9), N=400": "MINE ≈ 65,600 (MI-NEE ≈ 22,800)",
-    "HG(0.9, 6), N=5000": "MINE never in 25,000 at N=400 (MI-NEE ≈ 6,000)",
+ESTIMATORS = {"MINE": MINE, "MINEE": MINEE, "DeepInfoMaxJSD": DeepInfoMaxJSD}
+SEED_PAPER = {  # seed 003, Figures 1 and 2 (N=400, batch 100)
+    "MG(0.9), N=400": {"MINE": "≈ 65,600", "MINEE": "≈ 22,800"},
+    "HG(0.9, 6), N=5000": {"MINE": "never in 25,000 (N=400)", "MINEE": "≈ 6,000 (N=400)"},
 }
 TEST_SIZE = 20_000
 
 
-def run_task(name: str, seeds: int, device: str) -> tuple[list, dict]:
-    make, n = TASKS[name]
-    critic_iters, reported_iters, finals, times, curves = [], [], [], [], []
-    truth = None
-    for seed in range(seeds):
-        X, y, truth = make(n, seed)
-        X_test, y_test, _ = make(TEST_SIZE, 10_000 + seed)
-        start = time.perf_counter()
-        est = MINE(random_state=seed, device=device).fit(X, y, eval_set=(X_test, y_test))
-        times.append(time.perf_counter() - start)
-        its = [r["iteration"] for r in est.history_]
-        critic = [r["eval_set"] for r in est.history_]
-        critic_iters.append(iterations_to_stay_within(its, critic, truth))
-        reported_iters.append(
-            iterations_to_stay_within(
-                its, running_max([r["validation"] for r in est.history_]), truth
-            )
-        )
-        finals.append(est.mutual_info_)
-        curves.append((its, critic))
-    row = [
-        name,
-        f"{truth:.3f}",
-        median_or_none(critic_iters),
-        median_or_none(reported_iters),
-        f"{np.median(finals):.3f} [{min(finals):.3f}, {max(finals):.3f}]",
-        f"{np.median(times):.1f}",
-        SEED_PAPER[name],
-    ]
-    return row, {"truth": truth, "curves": curves}
+def reported_series(history: list[dict], tol: float) -> list[float]:
+    """``mutual_info_`` had training stopped at each evaluation (best eligible checkpoint)."""
+    best, current, series = -np.inf, np.nan, []
+    for record in history:
+        if record.get("eligible", 1.0) and record["validation"] > best + tol:
+            best, current = record["validation"], record["mutual_info"]
+        series.append(current)
+    return series
 
 
-def iterations_per_second(device: str, n_iter: int = 2000) -> float:
+def fit_one(task: str, name: str, seed: int, device: str) -> dict:
+    """One fit with the fresh-sample monitor; its convergence measures."""
+    make, n = TASKS[task]
+    X, y, truth = make(n, seed)
+    X_test, y_test, _ = make(TEST_SIZE, 10_000 + seed)
+    est = ESTIMATORS[name](random_state=seed, device=device)
+    start = time.perf_counter()
+    est.fit(X, y, eval_set=(X_test, y_test))
+    seconds = time.perf_counter() - start
+    its = [r["iteration"] for r in est.history_]
+    critic = [r["eval_set"] for r in est.history_]
+    return {
+        "task": task,
+        "estimator": name,
+        "seed": seed,
+        "truth": truth,
+        "critic": iterations_to_stay_within(its, critic, truth),
+        "reported": iterations_to_stay_within(its, reported_series(est.history_, est.tol), truth),
+        "final": est.mutual_info_,
+        "n_iter": est.n_iter_,
+        "seconds": seconds,
+        "curve": (its, critic),
+    }
+
+
+def iterations_per_second(name: str, device: str, n_iter: int = 1000) -> float:
     X, y, _ = correlated_gaussians(5000, 0.9, 6, random_state=0)
-    est = MINE(
+    est = ESTIMATORS[name](
         max_iter=n_iter, eval_interval=n_iter, early_stopping=False, random_state=0, device=device
     )
+    est.set_params(max_iter=50).fit(X, y)  # warm-up
+    est.set_params(max_iter=n_iter)
     start = time.perf_counter()
     est.fit(X, y)
     return n_iter / (time.perf_counter() - start)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--device", default="cpu")
-    parser.add_argument("--plot", default="benchmarks/results/convergence.png")
-    args = parser.parse_args()
-
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {args.device}")
-    rows, curves = [], {}
-    for name in TASKS:
-        row, curves[name] = run_task(name, args.seeds, args.device)
-        rows.append(row)
+def table(records: list[dict]) -> str:
+    rows = []
+    for task in dict.fromkeys(r["task"] for r in records):
+        for name in dict.fromkeys(r["estimator"] for r in records):
+            runs = [r for r in records if r["task"] == task and r["estimator"] == name]
+            finals = [r["final"] for r in runs]
+            rows.append(
+                [
+                    task,
+                    f"{runs[0]['truth']:.3f}",
+                    name,
+                    median_or_none([r["critic"] for r in runs]),
+                    median_or_none([r["reported"] for r in runs]),
+                    f"{np.median(finals):.3f} [{min(finals):.3f}, {max(finals):.3f}]",
+                    f"{int(np.median([r['n_iter'] for r in runs])):,}",
+                    f"{np.median([r['seconds'] for r in runs]):.1f}",
+                    SEED_PAPER.get(task, {}).get(name, ""),
+                ]
+            )
     header = [
         "task",
         "truth (nats)",
+        "estimator",
         "iterations: critic",
         "iterations: reported",
         "mutual_info_ median [min, max]",
+        "iterations run",
         "fit s",
         "seed 003 (iterations)",
     ]
-    print(f"\nMINE defaults, {args.seeds} seeds; iterations until within 10% of truth and staying")
-    print(markdown_table(header, rows))
-    print(
-        f"\nTraining speed (HG(0.9, 6), default critic and batch, no evaluation): "
-        f"{iterations_per_second(args.device):,.0f} iterations/s"
-    )
-    if args.plot:
-        plot(curves, args.plot)
-        print(f"plot saved to {args.plot}")
+    return markdown_table(header, rows)
 
 
-def plot(curves: dict, path: str) -> None:
+def plot(records: list[dict], path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(curves), figsize=(5 * len(curves), 3.6))
-    for ax, (name, data) in zip(np.atleast_1d(axes), curves.items(), strict=True):
-        for its, values in data["curves"]:
-            ax.plot(its, values, alpha=0.7)
-        truth = data["truth"]
-        ax.axhline(truth, color="k", lw=1)
-        ax.axhspan(0.9 * truth, 1.1 * truth, color="grey", alpha=0.2)
-        ax.set(title=f"MINE: {name}", xlabel="iteration", ylabel="bound on fresh sample (nats)")
+    tasks = list(dict.fromkeys(r["task"] for r in records))
+    names = list(dict.fromkeys(r["estimator"] for r in records))
+    fig, axes = plt.subplots(
+        len(tasks), len(names), figsize=(4.2 * len(names), 3.2 * len(tasks)), squeeze=False
+    )
+    for i, task in enumerate(tasks):
+        for j, name in enumerate(names):
+            ax = axes[i, j]
+            runs = [r for r in records if r["task"] == task and r["estimator"] == name]
+            for r in runs:
+                ax.plot(*r["curve"], alpha=0.7)
+            truth = runs[0]["truth"]
+            ax.axhline(truth, color="k", lw=1)
+            ax.axhspan(0.9 * truth, 1.1 * truth, color="grey", alpha=0.2)
+            ax.set_ylim(min(0.0, ax.get_ylim()[0]) if truth < 1 else 0.0, 1.3 * truth)
+            ax.set(title=f"{name}: {task}", xlabel="iteration", ylabel="MI on fresh sample")
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--jobs", type=int, default=1, help="fits in parallel, one thread each")
+    parser.add_argument("--tasks", default="all", help="task names separated by ';', or 'all'")
+    parser.add_argument("--estimators", default="all", help="names separated by ',', or 'all'")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument(
+        "--plot", type=Path, default=Path(__file__).parent / "results" / "convergence.png"
+    )
+    args = parser.parse_args(argv)
+    tasks = list(TASKS) if args.tasks == "all" else [t.strip() for t in args.tasks.split(";")]
+    names = list(ESTIMATORS) if args.estimators == "all" else args.estimators.split(",")
+
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {args.device}")
+    units = [(t, n, s) for t in tasks for n in names for s in range(args.seeds)]
+    with parallel_config(backend="loky", inner_max_num_threads=1):
+        records = Parallel(n_jobs=args.jobs)(
+            delayed(fit_one)(t, n, s, args.device) for t, n, s in units
+        )
+    print(f"\nDefaults, {args.seeds} seeds; iterations until within 10% of truth and staying")
+    print(table(records))
+    print("\nTraining speed (HG(0.9, 6), default critic and batch, no evaluation):")
+    for name in names:
+        print(f"  {name}: {iterations_per_second(name, args.device):,.0f} iterations/s")
+    if args.plot:
+        plot(records, args.plot)
+        print(f"plot saved to {args.plot}")
 
 
 if __name__ == "__main__":

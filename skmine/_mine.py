@@ -25,7 +25,8 @@ class MINE(BaseMIEstimator):
         Training objective. ``"mine"``: the DV bound with MINE's bias-corrected gradient (a
         moving average of the partition term, see ``ema_decay``); ``"nwj"``: MINE-f, the
         f-divergence bound ``E_P[T] - E_Q[exp(T - 1)]`` (unbiased, higher variance);
-        ``"dv"``: the plain DV bound; ``"smile"``: DV with the partition term clipped.
+        ``"dv"``: the plain DV bound; ``"smile"``: DV with the partition term's critic
+        clipped, ascended with the Jensen–Shannon gradient (Song & Ermon, 2020).
         Whatever the training objective, the reported estimate is the DV bound.
     ema_decay : float, default=0.01
         Weight of the newest minibatch in MINE's moving average.

@@ -187,11 +187,15 @@ def infonce(scores: Tensor) -> Tensor:
 
 
 def smile(t_joint: Tensor, t_marginal: Tensor, clip: float = 5.0) -> Tensor:
-    r"""SMILE: the DV bound with the critic clipped to ``[-clip, clip]`` in the partition term.
+    r"""SMILE (Song & Ermon, 2020): the DV bound with the partition term's critic clipped.
 
-    Song & Ermon (2020). Clipping bounds the variance of the partition term, trading it for a
-    bias that vanishes as ``clip`` grows; it is not a strict lower bound. With
-    ``clip = inf`` it is :func:`donsker_varadhan`.
+    The value is :math:`E_P[T] - \log E_Q[e^{\mathrm{clip}(T, -\tau, \tau)}]`; the gradient
+    is that of :func:`jsd`, as in the authors' estimator. Clipping bounds the variance of the
+    partition term, trading it for a bias that vanishes as ``clip`` grows; the value is not a
+    strict lower bound. The gradient matters: ascending the clipped value itself lets the
+    critic grow without limit on samples of Q above ``tau``, where the clipped term no longer
+    pushes it down, and the critic diverges; the JSD gradient drives it towards the log density
+    ratio instead (see :func:`jsd`).
 
     Parameters
     ----------
@@ -203,6 +207,8 @@ def smile(t_joint: Tensor, t_marginal: Tensor, clip: float = 5.0) -> Tensor:
     Returns
     -------
     Tensor
-        Scalar estimate in nats.
+        Scalar estimate in nats, with the gradient of :func:`jsd`.
     """
-    return t_joint.mean() - log_mean_exp(torch.clamp(t_marginal, -clip, clip))
+    value = t_joint.mean() - log_mean_exp(torch.clamp(t_marginal, -clip, clip))
+    objective = jsd(t_joint, t_marginal)
+    return objective + (value - objective).detach()

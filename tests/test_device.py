@@ -12,8 +12,9 @@ import sys
 import pytest
 import torch
 
-from skmine import MINE
+from skmine import MINE, MINEE, DeepInfoMaxJSD
 from skmine.datasets import correlated_gaussians
+from skmine.feature_selection import mutual_info_neural
 
 cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 
@@ -40,12 +41,24 @@ def test_explicit_cpu(data):
 
 
 @cuda
-def test_cuda_fit_is_accurate_and_keeps_the_critic_on_cpu(data):
+@pytest.mark.parametrize("cls", [MINE, MINEE, DeepInfoMaxJSD], ids=lambda c: c.__name__)
+def test_cuda_fit_is_accurate_and_keeps_the_critic_on_cpu(cls, data):
     X, y, truth = data
-    est = MINE(device="cuda", random_state=0, max_iter=1500).fit(X, y)
+    est = cls(device="cuda", random_state=0, max_iter=1500).fit(X, y)
     assert est.device_.type == "cuda"
     assert all(p.device.type == "cpu" for p in est.critic_.parameters())
     assert abs(est.mutual_info_ - truth) < 0.1 * truth
+    cpu_score = pickle.loads(pickle.dumps(est)).score(X, y)
+    assert cpu_score == est.score(X, y)
+
+
+@cuda
+def test_cuda_feature_scores_rank_the_informative_feature_first():
+    rng = torch.Generator().manual_seed(0)
+    X = torch.randn(3000, 4, generator=rng).numpy()
+    y = X[:, 2] ** 2 + 0.1 * torch.randn(3000, generator=rng).numpy()
+    scores = mutual_info_neural(X, y, device="cuda", random_state=0)
+    assert scores.argmax() == 2 and scores[2] > 0.5 and max(scores[[0, 1, 3]]) < 0.1
 
 
 @cuda

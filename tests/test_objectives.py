@@ -57,6 +57,21 @@ def test_smile_with_a_large_clip_is_dv(samples):
     )
 
 
+def test_smile_value_is_clipped_dv_and_its_gradient_is_the_jsd_gradient():
+    # Ascending the clipped value itself would let the critic grow without limit on Q
+    # samples above the clip; SMILE ascends the JSD objective instead (Song & Ermon, 2020).
+    g = torch.Generator().manual_seed(1)
+    t_joint = (3 * torch.randn(64, generator=g, dtype=torch.float64)).requires_grad_()
+    t_marginal = (3 * torch.randn(64, generator=g, dtype=torch.float64)).requires_grad_()
+    value = objectives.smile(t_joint, t_marginal, clip=2.0)
+    clipped = t_joint.mean() - objectives.log_mean_exp(t_marginal.clamp(-2.0, 2.0))
+    assert value.item() == pytest.approx(clipped.item(), abs=1e-12)
+    grads = torch.autograd.grad(value, (t_joint, t_marginal))
+    expected = torch.autograd.grad(objectives.jsd(t_joint, t_marginal), (t_joint, t_marginal))
+    for got, want in zip(grads, expected, strict=True):
+        torch.testing.assert_close(got, want)
+
+
 def test_jsd_with_optimal_critic_matches_monte_carlo(samples):
     t_joint, t_marginal, *_ = samples
     # With T = log r, D_JS = E_P[log(2r/(1+r))]/2 + E_Q[log(2/(1+r))]/2.
