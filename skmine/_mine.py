@@ -57,7 +57,13 @@ class MINE(BaseMIEstimator):
 
     The DV bound is high-variance when the MI is large (its partition term averages
     ``exp(T)``) and training can sit near 0 for many iterations before it rises; see
-    :class:`MINEE` for a remedy.
+    :class:`MINEE` for a remedy. At large MI a DV-trained critic also overfits once it
+    has peaked: its joint term rewards raising ``T`` on the training pairs without limit,
+    and the bound on new data then falls (``benchmarks/convergence.py``: on HG(0.9, 6),
+    N=5,000, it peaks near 4.6–4.8 nats around iteration 600 and collapses within a few
+    hundred more). Early stopping and the best checkpoint keep that out of
+    ``mutual_info_``; the Jensen–Shannon-trained critics of :class:`DeepInfoMaxJSD` and
+    ``bound="smile"`` saturate instead and stay at their peak.
 
     References
     ----------
