@@ -84,11 +84,13 @@ class MINEE(BaseMIEstimator):
     **Scaling.** The default, ``"standard"``, keeps the entropies. The MI alone is
     invariant under per-coordinate monotone maps, and ``scaling="rank-gaussian"`` makes
     every marginal coordinate Gaussian, which suits the Gaussian reference: on heavy tails
-    or bounded support it is far more accurate (``benchmarks/accuracy.py``, N=5,000: on the
-    bivariate Student-t with 1 degree of freedom, 0.373 nats against a truth of 0.368,
-    where ``"standard"`` gave -1.84; normal-CDF-transformed Gaussians, 0.419 against 0.413,
-    where ``"standard"`` gave 0.282). Use it when only the MI is wanted. A held-out MI below
-    -0.05 nats, impossible for a true MI, raises a
+    or bounded support it is far more accurate (``benchmarks/accuracy.py``, N=5,000, 3
+    seeds: on the bivariate Student-t with 1 degree of freedom, 0.370 nats against a truth
+    of 0.368, where ``"standard"`` gave -1.84; normal-CDF-transformed Gaussians, 0.442
+    against 0.413, where ``"standard"`` gave 0.282). With infinite variance (Cauchy) no
+    standardisation can help: the cross-entropy ``E[-log p_ref(Z)]`` against any Gaussian
+    reference diverges. Use ``"rank-gaussian"`` when only the MI is wanted. A held-out MI
+    below -0.05 nats, impossible for a true MI, raises a
     :class:`~sklearn.exceptions.ConvergenceWarning` that says so.
 
     **Support.** The uniform reference only covers the training data's box: held-out points
