@@ -21,6 +21,8 @@ from sklearn.exceptions import ConvergenceWarning
 from torch import Tensor, nn
 
 MAX_NON_FINITE_RESTARTS = 3
+# PyTorch has a fused Adam for CPU tensors from 2.4 on.
+FUSED_CPU_ADAM = tuple(int(v) for v in torch.__version__.split(".")[:2]) >= (2, 4)
 # Convergence diagnostics, applied only when training ran out of iterations (max_iter).
 PLATEAU_NATS = 0.02
 RISE_NATS = 0.01
@@ -305,9 +307,16 @@ def convergence_problems(history: list[dict[str, float]], n_iter: int) -> list[s
 
 
 def _adam(params: list[Tensor], learning_rate: float, device: torch.device) -> torch.optim.Adam:
-    # The fused CUDA kernel is one launch per step instead of several; small critics on a GPU
-    # are bound by launch overhead (measured on an H100: +30% iterations per second).
-    return torch.optim.Adam(params, lr=learning_rate, fused=device.type == "cuda")
+    # The fused kernel is one call per step instead of about ten per parameter; small critics
+    # are bound by that overhead (measured: +30% iterations per second on an H100; on 2 CPU
+    # cores a 100x100 critic's step went from 550 to 190 microseconds).
+    return torch.optim.Adam(params, lr=learning_rate, fused=_fused_adam_supported(device))
+
+
+def _fused_adam_supported(device: torch.device) -> bool:
+    if device.type == "cuda":
+        return True
+    return device.type == "cpu" and FUSED_CPU_ADAM
 
 
 def _say(config: TrainingConfig, message: str) -> None:
