@@ -204,9 +204,16 @@ def _fit_scaler(scaling: str | None, A: np.ndarray, random_state: int, name: str
         return None
     if scaling == "standard":
         scaler = StandardScaler()
+        low, high = np.full(A.shape[1], np.inf), np.full(A.shape[1], -np.inf)
         with np.errstate(over="ignore"):  # an overflowing variance is reported just below
             for start in range(0, A.shape[0], CHUNK_ROWS):
-                scaler.partial_fit(np.asarray(A[start : start + CHUNK_ROWS], dtype=np.float64))
+                chunk = np.asarray(A[start : start + CHUNK_ROWS], dtype=np.float64)
+                scaler.partial_fit(chunk)
+                low, high = np.minimum(low, chunk.min(axis=0)), np.maximum(high, chunk.max(axis=0))
+        # A constant column must scale to exactly 0: its mean carries a rounding error that,
+        # at a scale of 1e30, would leave values of order 1e15.
+        constant = low == high
+        scaler.mean_[constant], scaler.scale_[constant] = high[constant], 1.0
         if not (np.isfinite(scaler.mean_).all() and np.isfinite(scaler.scale_).all()):
             raise ValueError(
                 f"{name} has values too large to standardise in float64 (their variance "

@@ -105,7 +105,7 @@ def test_constant_columns_scale_to_finite_values(reference):
     X = np.column_stack([X0, np.full(400, 7.0), np.full(400, -1e30)])
     for scaling in ["standard", "rank-gaussian"]:
         est = small(cls, scaling=scaling).fit(X, Y0)
-        assert np.isfinite(est.preprocessor_.transform_x(X)).all()
+        np.testing.assert_array_equal(est.preprocessor_.transform_x(X)[:, 2:], 0.0)
         assert np.isfinite(est.mutual_info_) and est.mutual_info_ > 0.1
 
 
