@@ -57,6 +57,11 @@ def run_demo(seed: int = 0, out=None) -> list[dict]:
     for row in rows:
         cells = " ".join(f"{row[n]:>8.3f} ({row[n + ' s']:>4.1f}s)" for n in names)
         print(f"{row['task']:<20} {row['truth']:>7.3f} {cells}", file=out)
+    print(
+        "Neural estimates are measured on the 20% of samples held out from training: at N=400\n"
+        "that is 80 pairs, whose sampling noise alone is about 10-15% of the MI.",
+        file=out,
+    )
     return rows
 
 
