@@ -155,6 +155,7 @@ def plot(curves: dict, path: str, settings: str) -> None:
                 ax.plot(its, curve, color=colours[name], alpha=0.6, label=name if k == 0 else None)
         ax.axhline(truth, color="k", lw=1)
         ax.axhspan(0.9 * truth, 1.1 * truth, color="grey", alpha=0.2)
+        ax.set_ylim(-0.2 * truth, 1.3 * truth)  # a collapsing critic runs far below: clip
         ax.set(
             title=f"{task}, {settings} settings",
             xlabel="iteration",
