@@ -258,7 +258,12 @@ def test_bit_identical_across_fits_and_clones(cls):
     assert b.score(X0, Y0) == a.score(X0, Y0)
 
 
-def test_bit_identical_across_torch_thread_counts():
+@classes
+def test_thread_counts_agree_within_float_rounding(cls):
+    # PyTorch promises no bit-identical float results across thread counts: on AVX-512 CPUs
+    # the reductions of 1 and 2 threads round differently (MINE: 0.0301806554 vs
+    # 0.0301806778). What holds is agreement to float32 rounding; bit-identity is promised
+    # (and tested above) for a fixed machine and thread count.
     threads = torch.get_num_threads()
     results = []
     with warnings.catch_warnings():
@@ -266,8 +271,9 @@ def test_bit_identical_across_torch_thread_counts():
         for n in (1, 2):
             torch.set_num_threads(n)
             try:
-                est = small(ESTIMATOR_CLASSES[0], max_iter=20, eval_interval=10).fit(X0, Y0)
+                est = small(cls, max_iter=20, eval_interval=10).fit(X0, Y0)
             finally:
                 torch.set_num_threads(threads)
-            results.append((est.mutual_info_, est.history_, est.score(X0, Y0)))
-    assert results[0] == results[1]
+            values = [r["validation"] for r in est.history_]
+            results.append(np.array([est.mutual_info_, est.score(X0, Y0), *values]))
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-4, atol=1e-5)
