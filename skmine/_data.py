@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import numbers
+import os
+import sys
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import numpy as np
+import sklearn
 import torch
 from scipy import special
 from sklearn.preprocessing import StandardScaler
@@ -20,6 +24,13 @@ MAX_QUANTILES = 1000
 # With scaling=None the critic sees raw float32 values: outside these scales it cannot learn.
 MAX_UNSCALED = 1e6
 MIN_UNSCALED_SPREAD = 1e-6
+# A float y with at most this many distinct integer values, and at least this many samples
+# per value, looks like integer-coded class labels (a warning says how to treat it so).
+MAX_CODED_LEVELS = 20
+SAMPLES_PER_LEVEL = 10
+_LIBRARY_DIRS = tuple(
+    os.path.dirname(module.__file__) + os.sep for module in (sys.modules[__package__], sklearn)
+)
 
 
 def resolve_device(device: str | torch.device) -> torch.device:
@@ -71,10 +82,11 @@ def validate_xy(estimator, X, y, *, reset: bool) -> tuple[np.ndarray, np.ndarray
                 estimator, X, reset=reset, dtype=[np.float64, np.float32], ensure_min_samples=2
             )
             return X, None
+        labels = pandas_labels(y)
         X, y = validate_data(
             estimator,
             X,
-            y,
+            y if labels is None else labels,
             reset=reset,
             dtype=[np.float64, np.float32],
             multi_output=True,
@@ -83,28 +95,117 @@ def validate_xy(estimator, X, y, *, reset: bool) -> tuple[np.ndarray, np.ndarray
         )
     if y.ndim > 2:
         raise ValueError(f"y must be 1-D or 2-D, got an array of shape {y.shape}")
-    if y.dtype.kind == "O":
-        # Object arrays of numbers (e.g. from pandas) are numbers; of strings, labels.
+    return X, finish_target(y, labels is not None)
+
+
+def pandas_labels(y) -> np.ndarray | None:
+    """A pandas target whose dtype means class labels, as an array whose dtype still does.
+
+    scikit-learn's validation turns nullable ``Int64`` and ``boolean`` columns and
+    categoricals with numeric categories into float64, which would read as a continuous
+    target. Here ``Int*`` / ``UInt*`` become numpy integers, ``boolean`` numpy booleans and
+    ``category`` an object array of its values (labels whatever the categories' type).
+    Anything else, and a column with missing values (left for validation to report), gives
+    ``None``.
+    """
+    if not hasattr(y, "iloc"):  # not pandas: pandas itself need not be importable
+        return None
+    import pandas as pd
+
+    frame = isinstance(y, pd.DataFrame)
+    if frame and y.shape[1] == 1:
+        y = y.iloc[:, 0]
+    if not isinstance(y, pd.Series) or y.isna().any():
+        return None
+    if isinstance(y.dtype, pd.CategoricalDtype):
+        values = y.astype(object).to_numpy()
+    elif pd.api.types.is_extension_array_dtype(y.dtype) and (
+        pd.api.types.is_integer_dtype(y.dtype) or pd.api.types.is_bool_dtype(y.dtype)
+    ):
+        values = y.to_numpy(dtype=y.dtype.numpy_dtype)
+    else:
+        return None
+    return values.reshape(-1, 1) if frame else values
+
+
+def finish_target(y: np.ndarray, labels: bool) -> np.ndarray:
+    """Numbers held in an object array become float64 (unless ``labels``); check finiteness.
+
+    Object arrays of numbers (e.g. from pandas) are numbers; of strings, labels; from
+    :func:`pandas_labels` (``labels=True``), labels whatever they hold.
+    """
+    if y.dtype.kind == "O" and not labels:
         try:
             y = y.astype(np.float64)
         except (TypeError, ValueError):
             pass
     if y.dtype.kind == "f" and not np.isfinite(y).all():
         raise ValueError("Input y contains NaN or infinity.")
-    return X, y
+    return y
 
 
 def is_discrete_target(y: np.ndarray, discrete_target: bool | str) -> bool:
     """Decide whether ``y`` holds class labels.
 
-    ``"auto"``: a 1-D ``y`` of integer, boolean, string or object dtype is discrete; floats
-    are continuous (as in :func:`sklearn.feature_selection.mutual_info_regression`).
+    ``"auto"``: a 1-D ``y`` of integer, boolean, string or object dtype is discrete (pandas
+    ``Int64``, ``boolean`` and ``category`` arrive as such, see :func:`pandas_labels`);
+    floats are continuous (as in :func:`sklearn.feature_selection.mutual_info_regression`),
+    with a ``UserWarning`` when they look like integer-coded labels
+    (:func:`integer_coded_levels`).
     """
     if discrete_target == "auto":
-        return (y.ndim == 1 or y.shape[1] == 1) and y.dtype.kind in "biuOSU"
+        discrete = (y.ndim == 1 or y.shape[1] == 1) and y.dtype.kind in "biuOSU"
+        levels = None if discrete else integer_coded_levels(y)
+        if levels is not None:
+            warnings.warn(
+                f"y is float but holds only {levels} distinct integer values; it is treated "
+                "as a continuous target. If these are class labels, pass discrete_target=True "
+                "(or give y an integer dtype); pass discrete_target=False to silence this.",
+                UserWarning,
+                stacklevel=_caller_stacklevel(),
+            )
+        return discrete
     if discrete_target and y.ndim == 2 and y.shape[1] != 1:
         raise ValueError(f"discrete_target=True needs a 1-D y of class labels, got shape {y.shape}")
     return bool(discrete_target)
+
+
+def _caller_stacklevel() -> int:
+    """``stacklevel`` that points the caller's warning at the first frame outside the library.
+
+    The library is skmine and scikit-learn: ``fit`` and ``mutual_info_neural`` reach the
+    warning through different depths of their frames.
+    """
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(_LIBRARY_DIRS):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def integer_coded_levels(y: np.ndarray) -> int | None:
+    """The number of distinct values of a float ``y`` that looks like integer-coded labels.
+
+    That is a single column of floats, all of them integers, with 2 to ``MAX_CODED_LEVELS``
+    distinct values and at least ``SAMPLES_PER_LEVEL`` samples per distinct value on
+    average; else ``None``.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,) or (n_samples, 1)
+
+    Returns
+    -------
+    levels : int or None
+    """
+    if y.dtype.kind != "f" or not (y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1)):
+        return None
+    values = y.reshape(-1)
+    if not np.isfinite(values).all() or not np.array_equal(values, np.round(values)):
+        return None
+    levels = np.unique(values).size
+    if 2 <= levels <= MAX_CODED_LEVELS and values.size >= SAMPLES_PER_LEVEL * levels:
+        return levels
+    return None
 
 
 class Preprocessor:

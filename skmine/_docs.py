@@ -45,7 +45,10 @@ default="{activation}"
         mean and divides by the standard deviation.
     discrete_target : bool or "auto", default="auto"
         Whether ``y`` holds class labels (one-hot encoded for the critic). ``"auto"``: a 1-D
-        ``y`` of integer, boolean, string or object dtype is discrete, floats are continuous.
+        ``y`` of integer, boolean, string or object dtype is discrete, and so is a pandas
+        ``Int64`` / ``boolean`` / ``category`` one; floats are continuous, with a
+        ``UserWarning`` when they look like integer-coded labels (at most 20 distinct
+        integer values, at least 10 samples per value).
     device : str or torch.device, default="auto"
         Where to train: ``"auto"`` (CUDA when available, else CPU), ``"cpu"``, ``"cuda:1"``...
     random_state : int, RandomState instance or None, default=None

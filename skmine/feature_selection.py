@@ -13,7 +13,15 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_X_y
 
-from ._data import Preprocessor, _fit_scaler, _transform, resolve_device, x_must_be_numeric
+from ._data import (
+    Preprocessor,
+    _fit_scaler,
+    _transform,
+    finish_target,
+    pandas_labels,
+    resolve_device,
+    x_must_be_numeric,
+)
 from ._evaluation import marginal_pairs
 from ._per_feature import PerFeatureProblem, batched_dv, batched_scores
 from ._training import TrainingConfig, train
@@ -88,7 +96,10 @@ def mutual_info_neural(
         vector ``Y``).
     discrete_target : bool or "auto", default="auto"
         Whether ``y`` holds class labels (one-hot encoded for the critics). ``"auto"``: a 1-D
-        ``y`` of integer, boolean, string or object dtype is discrete, floats are continuous.
+        ``y`` of integer, boolean, string or object dtype is discrete, and so is a pandas
+        ``Int64`` / ``boolean`` / ``category`` one; floats are continuous, with a
+        ``UserWarning`` when they look like integer-coded labels (at most 20 distinct
+        integer values, at least 10 samples per value).
     discrete_features : {"auto", bool} or array-like, default="auto"
         As in scikit-learn: which features are discrete. ``"auto"``: all when ``X`` is
         sparse, none otherwise; a bool for all; else a boolean mask or feature indices.
@@ -245,10 +256,11 @@ def mutual_info_neural(
 
 
 def _validate(X, y) -> tuple[np.ndarray | sp.csc_matrix, np.ndarray]:
+    labels = pandas_labels(y)
     with x_must_be_numeric():
         X, y = check_X_y(
             X,
-            y,
+            y if labels is None else labels,
             accept_sparse="csc",
             dtype=[np.float64, np.float32],
             multi_output=True,
@@ -257,14 +269,7 @@ def _validate(X, y) -> tuple[np.ndarray | sp.csc_matrix, np.ndarray]:
         )
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
-    if y.dtype.kind == "O":
-        try:
-            y = y.astype(np.float64)
-        except (TypeError, ValueError):
-            pass
-    if y.dtype.kind == "f" and not np.isfinite(y).all():
-        raise ValueError("Input y contains NaN or infinity.")
-    return X, y
+    return X, finish_target(y, labels is not None)
 
 
 def _discrete_mask(discrete_features, X) -> np.ndarray:

@@ -3,6 +3,8 @@
 Each case here is listed in docs/input_validation.md.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -188,3 +190,92 @@ def test_score_function_is_scale_free(factor):
     scores = [mutual_info_neural(X0 * f, Y0, max_iter=100, random_state=0) for f in (1.0, factor)]
     np.testing.assert_allclose(scores[0], scores[1], atol=1e-6)
     assert scores[1][0] > 0.2 and scores[1][1] < 0.05
+
+
+# Which targets are class labels under discrete_target="auto": pandas' label dtypes are, as
+# numpy integers and booleans are, even though scikit-learn's validation makes them floats.
+LABELS = (Y0 > 0).astype(int)
+
+
+def _pandas_targets():
+    pd = pytest.importorskip("pandas")
+    return {
+        "Int64": (pd.Series(LABELS, dtype="Int64"), [0, 1]),
+        "UInt8": (pd.Series(LABELS, dtype="UInt8"), [0, 1]),
+        "boolean": (pd.Series(LABELS.astype(bool), dtype="boolean"), [False, True]),
+        "float category": (pd.Series(LABELS + 0.5).astype("category"), [0.5, 1.5]),
+        "string category": (
+            pd.Series(np.array(["no", "yes"])[LABELS], dtype="category"),
+            ["no", "yes"],
+        ),
+        "Int64 frame": (pd.DataFrame({"t": pd.Series(LABELS, dtype="Int64")}), [0, 1]),
+    }
+
+
+@pytest.mark.parametrize("cls", ESTIMATOR_CLASSES, ids=lambda c: c.__name__)
+@pytest.mark.parametrize(
+    "case", ["Int64", "UInt8", "boolean", "float category", "string category", "Int64 frame"]
+)
+def test_pandas_label_dtypes_are_class_labels(cls, case):
+    y, classes = _pandas_targets()[case]
+    est = small(cls, max_iter=2).fit(X0, y)
+    assert list(est.classes_) == classes
+    assert np.isfinite(est.score(X0, y))
+
+
+@pytest.mark.parametrize("case", ["Int64", "boolean", "float category", "Int64 frame"])
+def test_pandas_label_dtypes_are_class_labels_for_the_score_function(case):
+    y, _ = _pandas_targets()[case]
+    settings = {"max_iter": 20, "random_state": 0}
+    as_labels = mutual_info_neural(X0, y, **settings)
+    expected = mutual_info_neural(X0, LABELS, **settings)  # numpy integers: class labels
+    np.testing.assert_array_equal(as_labels, expected)
+    continuous = mutual_info_neural(X0, LABELS.astype(float), discrete_target=False, **settings)
+    assert not np.array_equal(as_labels, continuous)
+
+
+def test_a_nullable_integer_target_with_missing_values_is_refused():
+    pd = pytest.importorskip("pandas")
+    y = pd.Series(LABELS, dtype="Int64")
+    y[3] = pd.NA
+    with pytest.raises(ValueError, match="Input y contains NaN"):
+        small(ESTIMATOR_CLASSES[0], max_iter=2).fit(X0, y)
+
+
+CODED = "holds only 2 distinct integer values.*pass discrete_target=True"
+
+
+@pytest.mark.parametrize("cls", ESTIMATOR_CLASSES, ids=lambda c: c.__name__)
+def test_float_coded_labels_stay_continuous_with_a_warning(cls):
+    y = LABELS.astype(float)
+    with pytest.warns(UserWarning, match=CODED) as record:
+        est = small(cls, max_iter=2).fit(X0, y)
+    [warning] = [w for w in record if "distinct integer values" in str(w.message)]
+    assert warning.filename == __file__  # points at the caller, not into skmine
+    assert not hasattr(est, "classes_")
+    labelled = small(cls, max_iter=2, discrete_target=True).fit(X0, y)
+    assert list(labelled.classes_) == [0.0, 1.0]
+
+
+def test_float_coded_labels_warn_in_the_score_function():
+    with pytest.warns(UserWarning, match=CODED) as record:
+        mutual_info_neural(X0, LABELS.astype(float), max_iter=2)
+    [warning] = [w for w in record if "distinct integer values" in str(w.message)]
+    assert warning.filename == __file__
+
+
+@pytest.mark.parametrize(
+    "y",
+    [
+        Y0,  # continuous
+        np.round(Y0 * 10),  # integers, but too many distinct values for labels
+        LABELS[:15].astype(float),  # two values in 15 samples: too few to tell
+    ],
+    ids=["continuous", "many integers", "few samples"],
+)
+def test_no_warning_for_floats_that_do_not_look_like_labels(y):
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        small(ESTIMATOR_CLASSES[0], max_iter=2).fit(X0[: len(y)], y)
+        small(ESTIMATOR_CLASSES[0], max_iter=2, discrete_target=False).fit(X0, LABELS * 1.0)
+    assert not [w for w in record if "distinct integer values" in str(w.message)]
