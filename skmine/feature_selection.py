@@ -129,6 +129,12 @@ def mutual_info_neural(
         When positive, also return permutation-test p-values computed with this many
         permutations of the held-out target (for
         :class:`~sklearn.feature_selection.SelectFpr` / ``SelectFdr`` / ``SelectFwe``).
+        The smallest attainable p-value is ``1 / (1 + n_permutations)``, and it must be
+        below the selector's threshold for anything to be selected: ``SelectFpr`` keeps
+        ``p < alpha``, so ``alpha=0.01`` needs ``n_permutations >= 100`` (999 leaves room
+        for a ranking); ``SelectFwe`` keeps ``p < alpha / n_features`` (and ``SelectFdr``'s
+        threshold is as low when few features are informative), so they need about
+        ``n_features / alpha`` permutations.
     n_jobs : int, default=None
         Feature blocks trained in parallel with :mod:`joblib` (``None``: 1 unless in a
         :func:`joblib.parallel_config` context; ``-1``: all cores). Under

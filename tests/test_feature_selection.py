@@ -1,6 +1,7 @@
 """Tests of the neural MI score function for scikit-learn's feature selectors."""
 
 from functools import partial
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -139,3 +140,26 @@ def test_bad_discrete_features_are_rejected():
         mutual_info_neural(X, y, discrete_features=np.array([True, False]))
     with pytest.raises(ValueError, match="out of range"):
         mutual_info_neural(X, y, discrete_features=[5])
+
+
+def readme_select_fpr_example() -> str:
+    """The README's ``SelectFpr(...)`` line, exactly as printed there."""
+    readme = Path(__file__).resolve().parents[1] / "README.md"
+    [line] = [row for row in readme.read_text().splitlines() if row.startswith("SelectFpr(")]
+    return line
+
+
+def test_readme_select_fpr_example_selects_the_informative_feature():
+    # SelectFpr keeps p < alpha and no p-value is below 1 / (1 + n_permutations): the
+    # README's alpha and n_permutations must leave room for a selection.
+    selector = eval(  # the README's line, with the names its code block imports
+        readme_select_fpr_example(),
+        {"SelectFpr": SelectFpr, "partial": partial, "mutual_info_neural": mutual_info_neural},
+    )
+    selector.set_params(score_func=partial(selector.score_func, max_iter=100))  # fast
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(1000, 4))
+    y = np.sin(2 * X[:, 0]) + 0.3 * rng.normal(size=1000)
+    support = selector.fit(X, y).get_support()
+    assert support.tolist() == [True, False, False, False]
+    assert selector.pvalues_[0] == 1 / (1 + selector.score_func.keywords["n_permutations"])
