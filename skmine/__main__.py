@@ -3,6 +3,9 @@
 With no arguments it estimates MI on the seeds' benchmarks (the README's main-job command);
 ``skmine estimate data.csv --x a,b --y c`` estimates MI between columns of a CSV file and
 ``skmine select data.csv --target c --k 10`` ranks its features by MI with a target.
+
+The estimators (and so PyTorch, which takes seconds to load) are imported inside the
+commands, after the input has been read and checked: ``--help`` and usage errors are quick.
 """
 
 from __future__ import annotations
@@ -15,28 +18,37 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ._cli_data import UsageError, read_columns, split_names, to_matrix
-from ._progress import ProgressStream
-from ._registry import ESTIMATORS
-from .baselines import ksg_mutual_info
-from .datasets import correlated_gaussians, mixed_gaussians
+from ._cli_data import UsageError, check_k, read_columns, split_names, to_matrix, to_target
+from ._progress import ProgressStream, describe_stop
+from ._registry import REGISTRY, estimator_class
 
-DEMO_TASKS = {
-    "MG(0.9), N=400": lambda seed: mixed_gaussians(400, rho=0.9, random_state=seed),
-    "HG(0.9, 6), N=5000": lambda seed: correlated_gaussians(
-        5000, rho=0.9, dim=6, random_state=seed
-    ),
-}
+
+def _mixed_gaussians(seed: int):
+    from .datasets import mixed_gaussians
+
+    return mixed_gaussians(400, rho=0.9, random_state=seed)
+
+
+def _correlated_gaussians(seed: int):
+    from .datasets import correlated_gaussians
+
+    return correlated_gaussians(5000, rho=0.9, dim=6, random_state=seed)
+
+
+DEMO_TASKS = {"MG(0.9), N=400": _mixed_gaussians, "HG(0.9, 6), N=5000": _correlated_gaussians}
 ENTROPIES = {"entropy_x_": "H(X)", "entropy_y_": "H(Y)", "entropy_xy_": "H(X, Y)"}
 
 
 def demo_estimators(seed: int) -> dict:
     """The estimators the demo compares, with default settings."""
-    return {cls.__name__: cls(random_state=seed) for cls in ESTIMATORS.values()}
+    classes = [estimator_class(name) for name in REGISTRY]
+    return {cls.__name__: cls(random_state=seed) for cls in classes}
 
 
 def run_demo(seed: int = 0, out=None) -> list[dict]:
     """Estimate MI on the embedded tasks and print estimate, truth and KSG side by side."""
+    from .baselines import ksg_mutual_info
+
     out = out or sys.stdout
     rows = []
     for task, make in DEMO_TASKS.items():
@@ -70,15 +82,20 @@ def run_estimate(args: argparse.Namespace, out=None) -> dict[str, float]:
     out = out or sys.stdout
     columns = read_columns(args.data)
     X = to_matrix(columns, split_names(args.x))
-    y = to_matrix(columns, split_names(args.y))
-    estimator = ESTIMATORS[args.estimator](
-        random_state=args.seed, device=args.device, verbose=int(args.progress)
+    y_names = split_names(args.y)
+    y, labels = to_target(columns, y_names, args.discrete_target, "--y")
+    discrete = _discrete_target(y, labels, y_names[0])
+    estimator = estimator_class(args.estimator)(
+        random_state=args.seed,
+        device=args.device,
+        verbose=int(args.progress),
+        discrete_target=discrete,
     )
     if args.max_iter is not None:
         estimator.set_params(max_iter=args.max_iter)
     progress = ProgressStream(estimator.max_iter) if args.progress else None
     with contextlib.redirect_stdout(progress) if progress else contextlib.nullcontext():
-        estimator.fit(X, y[:, 0] if y.shape[1] == 1 else y)
+        estimator.fit(X, y)
     if progress:
         progress.close()
     results = {"I(X; Y)": float(estimator.mutual_info_)}
@@ -90,25 +107,32 @@ def run_estimate(args: argparse.Namespace, out=None) -> dict[str, float]:
     )
     for label, value in results.items():
         print(f"{label:<8} {value:.4f}", file=out)
+    print(describe_stop(estimator), file=out)
     return results
 
 
 def run_select(args: argparse.Namespace, out=None) -> list[tuple[str, float]]:
     """``skmine select``: rank the CSV's features by neural MI with the target column."""
     out = out or sys.stdout
-    try:
-        from .feature_selection import mutual_info_neural
-    except ImportError:
-        raise UsageError("feature selection is not available in this installation") from None
     columns = read_columns(args.data)
     target = split_names(args.target)
     if len(target) != 1:
         raise UsageError(f"--target takes one column, got {args.target!r}")
-    y = to_matrix(columns, target)[:, 0]
+    y, labels = to_target(columns, target, args.discrete_target, "--target")
     names = split_names(args.features) if args.features else [c for c in columns if c != target[0]]
+    if not names:
+        raise UsageError(f"no feature columns: {args.data} has only the target {target[0]!r}")
     X = to_matrix(columns, names)
-    scores = np.asarray(mutual_info_neural(X, y, random_state=args.seed, n_jobs=args.n_jobs))
-    order = np.argsort(-scores, kind="stable")[: args.k]
+    k = check_k(args.k, len(names))
+    discrete = _discrete_target(y, labels, target[0])
+    try:
+        from .feature_selection import mutual_info_neural
+    except ImportError:
+        raise UsageError("feature selection is not available in this installation") from None
+    scores = mutual_info_neural(
+        X, y, discrete_target=discrete, random_state=args.seed, n_jobs=args.n_jobs
+    )
+    order = np.argsort(-np.asarray(scores), kind="stable")[:k]
     ranking = [(names[i], float(scores[i])) for i in order]
     print(f"rank  {'feature':<20} MI with {target[0]} (nats)", file=out)
     for rank, (name, score) in enumerate(ranking, start=1):
@@ -116,7 +140,41 @@ def run_select(args: argparse.Namespace, out=None) -> list[tuple[str, float]]:
     return ranking
 
 
+def _discrete_target(y: np.ndarray, labels: bool, name: str) -> bool:
+    """Whether the target is class labels; notes on stderr what was inferred or may be meant.
+
+    Text is class labels, numbers are continuous unless ``--discrete-target`` was given. A
+    numeric target that looks like integer-coded labels gets a hint (not the library's
+    ``UserWarning``, which names the Python parameter instead of the option).
+    """
+    if labels and y.dtype.kind == "U":
+        print(
+            f"skmine: note: target {name!r} is not numeric: "
+            f"treated as {np.unique(y).size} class labels",
+            file=sys.stderr,
+        )
+    elif not labels and y.ndim == 1:
+        from ._data import integer_coded_levels
+
+        levels = integer_coded_levels(y)
+        if levels is not None:
+            print(
+                f"skmine: note: target {name!r} holds only {levels} distinct integer values "
+                "and is treated as continuous; pass --discrete-target if they are class labels",
+                file=sys.stderr,
+            )
+    return labels
+
+
+def _estimator_help() -> str:
+    return "; ".join(
+        f"{name}{' (default)' if name == 'mine' else ''}: {help_}"
+        for name, (_, _, help_) in REGISTRY.items()
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
+    """The command line's parser (needs no estimator import)."""
     parser = argparse.ArgumentParser(
         prog="skmine",
         description="Neural mutual-information estimation. With no command, runs the "
@@ -126,10 +184,12 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="{estimate,select}")
 
     est = commands.add_parser("estimate", help="MI between columns of a CSV file")
-    est.add_argument("data", help="CSV file with a header row")
+    est.add_argument("data", help="CSV file (UTF-8) with a header row")
     est.add_argument("--x", required=True, help="comma-separated columns of X")
     est.add_argument("--y", required=True, help="comma-separated columns of Y")
-    est.add_argument("--estimator", choices=sorted(ESTIMATORS), default="mine")
+    est.add_argument(
+        "--estimator", choices=sorted(REGISTRY), default="mine", help=_estimator_help()
+    )
     est.add_argument(
         "--max-iter", type=int, default=None, help="training iterations (default: the estimator's)"
     )
@@ -142,18 +202,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     sel = commands.add_parser("select", help="rank features by MI with a target column")
-    sel.add_argument("data", help="CSV file with a header row")
+    sel.add_argument("data", help="CSV file (UTF-8) with a header row")
     sel.add_argument("--target", required=True, help="the target column")
     sel.add_argument("--features", help="comma-separated feature columns (default: all others)")
-    sel.add_argument("--k", type=int, default=10, help="how many features to list")
+    sel.add_argument(
+        "--k",
+        type=int,
+        default=None,
+        help="how many features to list, from 1 to their number (default: 10, or all if fewer)",
+    )
     sel.add_argument("--n-jobs", type=int, default=None, help="parallel jobs")
 
-    for sub in (est, sel):
+    for sub, option in ((est, "--y"), (sel, "--target")):
+        sub.add_argument(
+            "--discrete-target",
+            action="store_true",
+            help=f"treat a numeric {option} column as class labels (a column that is not all "
+            "numbers always is)",
+        )
         sub.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (2 for bad input or parameters)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

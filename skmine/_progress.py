@@ -61,3 +61,35 @@ class ProgressStream(io.TextIOBase):
             self.out.write("\n")
             self.out.flush()
         super().close()
+
+
+_STOPS = {
+    "max_iter": "ran all {max_iter} iterations",
+    "early_stopping": (
+        "early stopping at iteration {n_iter} of {max_iter} (no held-out improvement in "
+        "{n_iter_no_change} evaluations)"
+    ),
+    "non_finite": "stopped at iteration {n_iter} of {max_iter} after repeated non-finite values",
+    "interrupted": "interrupted at iteration {n_iter} of {max_iter}",
+}
+
+
+def describe_stop(estimator) -> str:
+    """One line: why the fit stopped and which iteration's checkpoint the estimates are from.
+
+    Parameters
+    ----------
+    estimator : fitted skmine estimator
+        Reads ``stop_reason_``, ``n_iter_``, ``best_iteration_`` and its parameters.
+
+    Returns
+    -------
+    line : str
+    """
+    reason = estimator.stop_reason_
+    params = estimator.get_params()
+    template = _STOPS.get(reason, "stopped at iteration {n_iter} of {max_iter} ({reason})")
+    why = template.format(n_iter=estimator.n_iter_, reason=reason, **params)
+    return (
+        f"Training: {why}; estimates from the checkpoint at iteration {estimator.best_iteration_}"
+    )
