@@ -35,6 +35,10 @@ CLIP_PERCENT = 60  # the plot's scale; larger errors are written on their bars
 # Every registered estimator with its defaults, and documented alternatives worth measuring.
 METHODS = {cls.__name__: (cls, {}) for cls in ESTIMATORS.values()}
 METHODS["MINEE rank-gaussian"] = (ESTIMATORS["minee"], {"scaling": "rank-gaussian"})
+# The estimate policy before cross-fitting: one split, 20% held out.
+METHODS["MINE one split"] = (ESTIMATORS["mine"], {"cv": None})
+METHODS["DeepInfoMaxJSD one split"] = (ESTIMATORS["dim"], {"cv": None})
+METHODS["MINE bias-corrected"] = (ESTIMATORS["mine"], {"bias_correction": True})
 QUICK_TASKS = [
     "HG(0.9, 1)",
     "dense-gauss 5x5",
@@ -56,12 +60,15 @@ def run_one(task_name: str, seed: int, method: str, n_samples: int, params, devi
     task = TASKS[task_name]
     X, y, truth = task.sample(n_samples, seed)
     start = time.perf_counter()
+    interval = (np.nan, np.nan)
     if method == KNN:
-        estimate = knn_estimate(X, y, seed)
+        estimate = raw = knn_estimate(X, y, seed)
     else:
         cls, settings = METHODS[method]
-        est = cls(random_state=seed, device=device, **settings, **params)
-        estimate = float(est.fit(X, y).mutual_info_)
+        est = cls(random_state=seed, device=device, **settings, **params).fit(X, y)
+        estimate = float(est.mutual_info_)
+        raw = float(getattr(est, "mutual_info_raw_", estimate))
+        interval = tuple(float(v) for v in getattr(est, "mutual_info_ci_", interval))
     seconds = time.perf_counter() - start
     print(
         f"  {task_name:<20} seed {seed} {method:<14} {estimate:7.3f} "
@@ -76,6 +83,10 @@ def run_one(task_name: str, seed: int, method: str, n_samples: int, params, devi
         truth=truth,
         estimate=estimate,
         rel_error=abs(estimate - truth) / truth,
+        signed_error=(estimate - truth) / truth,
+        raw_signed_error=(raw - truth) / truth,
+        covered=bool(interval[0] <= truth <= interval[1]),
+        half_width=(interval[1] - interval[0]) / 2 / truth,
         seconds=seconds,
     )
 
@@ -166,6 +177,67 @@ def markdown(records: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def policy_markdown(records: list[dict]) -> str:
+    """Signed and absolute error, interval coverage and width, and seconds, per task and method.
+
+    The summary rows pool the Gaussian and transformed-Gaussian tasks (every seed).
+    """
+    methods = [m for m in dict.fromkeys(r["method"] for r in records) if m != KNN]
+    tasks = list(dict.fromkeys(r["task"] for r in records))
+    if not methods:
+        return ""
+
+    def stats(rows):
+        signed = np.array([r["signed_error"] for r in rows])
+        return (
+            100 * np.median(signed),
+            100 * np.mean(np.abs(signed)),
+            np.mean([r.get("covered", False) for r in rows]),
+            100 * np.median([r.get("half_width", np.nan) for r in rows]),
+            np.mean([r["seconds"] for r in rows]),
+        )
+
+    lines = [
+        "Per task: median signed error, mean absolute error, share of 95% intervals covering "
+        "the truth, median interval half-width (all relative to the truth), mean seconds.",
+        "",
+        "| task | " + " | ".join(methods) + " |",
+        "|---|" + "---:|" * len(methods),
+    ]
+    for task in tasks:
+        cells = []
+        for method in methods:
+            rows = [r for r in records if r["task"] == task and r["method"] == method]
+            if not rows:
+                cells.append("")
+                continue
+            signed, absolute, cover, half, sec = stats(rows)
+            cells.append(
+                f"{signed:+.1f}% / {absolute:.1f}% / {cover:.0%} / ±{half:.1f}% / {sec:.1f}s"
+            )
+        lines.append(f"| {task} | " + " | ".join(cells) + " |")
+    families = {r["task"]: r["family"] for r in records}
+    pooled = [r for r in records if families[r["task"]] in ("gaussian", "transformed")]
+    if pooled:
+        lines += [
+            "",
+            "Gaussian and transformed-Gaussian tasks, every seed:",
+            "",
+            "| method | median signed error | mean absolute error | coverage | median half-width "
+            "| mean seconds |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for method in methods:
+            rows = [r for r in pooled if r["method"] == method]
+            if rows:
+                signed, absolute, cover, half, sec = stats(rows)
+                lines.append(
+                    f"| {method} | {signed:+.1f}% | {absolute:.1f}% | {cover:.0%} | ±{half:.1f}% "
+                    f"| {sec:.1f} |"
+                )
+    return "\n".join(lines)
+
+
 def plot(records: list[dict], path: Path) -> None:
     """Grouped bars of the mean relative error per task and method."""
     import matplotlib
@@ -205,6 +277,11 @@ def main(argv=None) -> None:
     parser.add_argument("--n-samples", type=int, default=5000)
     parser.add_argument("--seeds", type=int, default=3, help="seeds 0 .. SEEDS-1")
     parser.add_argument("--tasks", default="all", help="task names separated by ';', or 'all'")
+    parser.add_argument(
+        "--families",
+        default="all",
+        help="task families separated by ';' (e.g. gaussian;transformed)",
+    )
     parser.add_argument("--max-iter", type=int, default=None, help="override max_iter")
     parser.add_argument("--device", default="auto")
     parser.add_argument(
@@ -234,10 +311,15 @@ def main(argv=None) -> None:
     if args.merge:
         records = [r for path in args.merge for r in json.loads(path.read_text())]
         print(markdown(records))
+        print()
+        print(policy_markdown(records))
         plot(records, args.out)
         print(f"\nplot: {args.out}")
         return
     tasks = list(TASKS) if args.tasks == "all" else [t.strip() for t in args.tasks.split(";")]
+    if args.families != "all":
+        wanted = {f.strip() for f in args.families.split(";")}
+        tasks = [t for t in tasks if t in TASKS and TASKS[t].family in wanted]
     if args.quick:
         tasks = QUICK_TASKS if args.tasks == "all" else tasks
         args.seeds, args.n_samples = 1, min(args.n_samples, 2000)
@@ -256,6 +338,8 @@ def main(argv=None) -> None:
     )
     print()
     print(markdown(records))
+    print()
+    print(policy_markdown(records))
     plot(records, args.out)
     print(f"\nplot: {args.out}")
 

@@ -7,24 +7,32 @@ seeding, the training loop, fitted attributes and ``score`` live here.
 
 from __future__ import annotations
 
-import math
+import warnings
 from abc import ABC, abstractmethod
 from numbers import Integral, Real
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, _fit_context
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
+from ._crossfit import make_folds, readout_layout, training_layout
 from ._data import Preprocessor, resolve_device, validate_xy
+from ._readout import Estimate, fold_disagreement
 from ._training import MonitoredProblem, Problem, TrainingConfig, train
-from .critics import ACTIVATIONS, make_critic
+from .critics import ACTIVATIONS, make_critics
 
 SCORE_SEED = 0
-MAX_EVAL_PAIRS = 65_536
+# Product-of-marginal pairs, shared among the critics, of the evaluations that choose the
+# checkpoint and of the final readout.
+MAX_EVAL_PAIRS = 16_384
+READOUT_PAIRS = 65_536
+# Fold values that disagree beyond their held-out noise at this chi-square p-value warn.
+FOLD_DISAGREEMENT_P = 1e-3
 
 
 class BaseMIEstimator(BaseEstimator, ABC):
@@ -43,6 +51,9 @@ class BaseMIEstimator(BaseEstimator, ABC):
         "tol": [Interval(Real, 0, None, closed="left")],
         "eval_interval": [Interval(Integral, 1, None, closed="left")],
         "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "cv": ["cv_object"],
+        "bias_correction": ["boolean"],
+        "confidence_level": [Interval(Real, 0, 1, closed="neither")],
         "scaling": [StrOptions({"standard", "rank-gaussian"}), None],
         "discrete_target": [StrOptions({"auto"}), "boolean"],
         "device": [str, torch.device],
@@ -52,23 +63,46 @@ class BaseMIEstimator(BaseEstimator, ABC):
 
     # -- hooks for the concrete estimators -------------------------------------------------
 
-    def _build_module(self, dim_x: int, dim_y: int) -> nn.Module:
-        """The trainable module (by default one critic ``T(x, y)``)."""
+    def _hidden_sizes(self) -> tuple[int, ...]:
         sizes = tuple(int(s) for s in np.atleast_1d(self.hidden_layer_sizes))
         if any(s < 1 for s in sizes):
             raise ValueError(f"hidden_layer_sizes must be positive, got {self.hidden_layer_sizes}")
-        return make_critic(self.critic, dim_x, dim_y, sizes, self.activation)
+        return sizes
+
+    def _build_module(self, dim_x: int, dim_y: int, n_critics: int) -> nn.Module:
+        """The trainable module: ``n_critics`` critics ``T(x, y)`` stacked on a leading axis."""
+        return make_critics(
+            self.critic, n_critics, dim_x, dim_y, self._hidden_sizes(), self.activation
+        )
 
     @abstractmethod
-    def _make_problem(self, module, x_train, y_train, x_val, y_val, generator) -> Problem:
+    def _make_problem(self, module, x, y, layout, generator) -> Problem:
         """The training problem on preprocessed tensors (also used by ``score``)."""
 
-    def _prepare(self, x_train: torch.Tensor, y_train: torch.Tensor) -> None:
-        """Fit what the problem needs from the training split (e.g. a reference); optional."""
+    def _prepare(self, x: torch.Tensor, y: torch.Tensor) -> None:
+        """Fit what the problem needs from the data (e.g. a reference); optional."""
 
-    def _store_estimates(self, metrics: dict[str, float]) -> None:
-        """Set the fitted estimate attributes from the best checkpoint's held-out metrics."""
-        self.mutual_info_ = metrics["mutual_info"]
+    def _store_estimates(self, estimates: dict[str, Estimate]) -> None:
+        """Set the fitted estimate attributes from the restored critics' estimates."""
+        self._store_estimate("mutual_info", estimates["mutual_info"], lower=0.0)
+
+    def _store_estimate(self, name: str, estimate: Estimate, lower: float | None = None) -> None:
+        """``name_``, ``name_raw_``, ``name_std_`` and ``name_ci_`` from one estimate."""
+        setattr(self, f"{name}_", estimate.value)
+        setattr(self, f"{name}_raw_", estimate.raw)
+        setattr(self, f"{name}_std_", estimate.std)
+        setattr(self, f"{name}_ci_", estimate.interval(self.confidence_level, lower))
+        if fold_disagreement(estimate) < FOLD_DISAGREEMENT_P:
+            folds = ", ".join(f"{v:.3g}" for v in estimate.folds)
+            warnings.warn(
+                f"the folds' estimates of {name} disagree beyond their held-out noise "
+                f"({folds} nats; standard error {estimate.noise_std:.2g} of the pooled value): "
+                "the critics trained differently, so the interval is wider and the estimate "
+                "less certain. Try a larger max_iter, a smaller learning_rate_init, or more "
+                "data.",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
 
     # -- fit / score -----------------------------------------------------------------------
 
@@ -102,16 +136,15 @@ class BaseMIEstimator(BaseEstimator, ABC):
         X, y = validate_xy(self, X, y, reset=True)
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
-        train_idx, val_idx = self._split(X.shape[0], rng)
+        folds = make_folds(self.cv, X.shape[0], X, y, self.validation_fraction, rng)
+        groups = ["full", "half"] if self.bias_correction else ["full"]
+        layout = training_layout(folds, groups, rng)
 
         prep = Preprocessor(self.scaling, self.discrete_target, seed).fit(X, y)
         self.preprocessor_ = prep
         device = resolve_device(self.device)
-        # Scaled straight into the two splits: no full-size intermediate copy of X.
-        tensors = []
-        for idx in (train_idx, val_idx):
-            tensors.append(torch.from_numpy(prep.transform_x(X, idx)).to(device))
-            tensors.append(torch.from_numpy(prep.transform_y(y, X.shape[0], idx)).to(device))
+        x = torch.from_numpy(prep.transform_x(X)).to(device)
+        y_t = torch.from_numpy(prep.transform_y(y, X.shape[0])).to(device)
         if eval_set is not None:
             x_eval, y_eval = self._preprocessed_tensors(prep, *eval_set)
             x_eval, y_eval = x_eval.to(device), y_eval.to(device)
@@ -119,34 +152,40 @@ class BaseMIEstimator(BaseEstimator, ABC):
         with torch.random.fork_rng(devices=cuda_devices):
             torch.manual_seed(seed)
             generator = torch.Generator(device=device).manual_seed(seed)
-            module = self._build_module(prep.dim_x_, prep.dim_y_).to(device)
-            self._prepare(tensors[0], tensors[1])
-            problem = self._make_problem(module, *tensors, generator)
+            module = self._build_module(prep.dim_x_, prep.dim_y_, layout.n_critics).to(device)
+            self._prepare(x, y_t)
+            problem = self._make_problem(module, x, y_t, layout.to(device), generator)
             if eval_set is not None:
                 monitor_generator = torch.Generator(device=device).manual_seed(SCORE_SEED)
+                monitor_layout = readout_layout(x_eval.shape[0], layout.group, layout.fold)
                 monitor = self._make_problem(
-                    module, x_eval, y_eval, x_eval, y_eval, monitor_generator
+                    module, x_eval, y_eval, monitor_layout.to(device), monitor_generator
                 )
                 problem = MonitoredProblem(problem, monitor)
             result = train(problem, self._training_config())
+            with torch.no_grad():
+                estimates = getattr(problem, "problem", problem).estimates(final=True)
 
         if prep.discrete_:
             self.classes_ = prep.classes_
         self.critic_ = module.cpu().eval()
+        self._critic_layout = (list(layout.group), list(layout.fold))
+        self.n_folds_ = len(folds)
         self.device_ = device
         self.history_ = result.history
         self.n_iter_ = result.n_iter
         self.best_iteration_ = result.best_iteration
         self.stop_reason_ = result.stop_reason
-        self._store_estimates(result.best_metrics)
+        self._store_estimates(estimates)
         return self
 
     def score(self, X, y=None) -> float:
-        """The fitted critic's bound on the given data (nats; higher is tighter).
+        """The fitted critics' bound on the given data (nats; higher is tighter).
 
-        Deterministic for a fitted estimator; evaluated on the CPU. On data the critic did
-        not train on it is an honest estimate of the MI, so model selection such as
-        :class:`~sklearn.model_selection.GridSearchCV` picks the tightest critic.
+        The mean over the full-size fold critics of their bound on all of the given data,
+        uncorrected. Deterministic for a fitted estimator; evaluated on the CPU. On data the
+        critics did not train on it is an honest lower estimate of the MI, so model selection
+        such as :class:`~sklearn.model_selection.GridSearchCV` picks the tightest critic.
 
         Parameters
         ----------
@@ -160,9 +199,10 @@ class BaseMIEstimator(BaseEstimator, ABC):
         check_is_fitted(self, "critic_")
         x, y_t = self._preprocessed_tensors(self.preprocessor_, X, y)
         generator = torch.Generator().manual_seed(SCORE_SEED)
-        problem = self._make_problem(self.critic_, x, y_t, x, y_t, generator)
+        layout = readout_layout(x.shape[0], *self._critic_layout)
+        problem = self._make_problem(self.critic_, x, y_t, layout, generator)
         with torch.no_grad():
-            return float(problem.evaluate()["estimate"])
+            return problem.score()
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -172,17 +212,6 @@ class BaseMIEstimator(BaseEstimator, ABC):
         X, y = validate_xy(self, X, y, reset=False)
         x = torch.from_numpy(prep.transform_x(X))
         return x, torch.from_numpy(prep.transform_y(y, X.shape[0]))
-
-    def _split(self, n_samples: int, rng: np.random.RandomState) -> tuple[np.ndarray, np.ndarray]:
-        n_val = max(2, math.ceil(self.validation_fraction * n_samples))
-        if n_samples - n_val < 2:
-            raise ValueError(
-                f"too few samples: n_samples={n_samples} with validation_fraction="
-                f"{self.validation_fraction} leaves fewer than 2 samples to train on and 2 to "
-                "validate on"
-            )
-        perm = rng.permutation(n_samples)
-        return np.sort(perm[n_val:]), np.sort(perm[:n_val])
 
     def _training_config(self) -> TrainingConfig:
         return TrainingConfig(

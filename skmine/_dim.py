@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._base import MAX_EVAL_PAIRS, BaseMIEstimator
+from ._base import MAX_EVAL_PAIRS, READOUT_PAIRS, BaseMIEstimator
 from ._divergence import JointMarginalProblem
 from ._docs import fill_doc
 
@@ -26,12 +26,12 @@ class DeepInfoMaxJSD(BaseMIEstimator):
     Attributes
     ----------
     mutual_info_ : float
-        Estimated mutual information in nats: the DV bound of the JSD-trained critic on the
-        held-out split, at the best checkpoint (see Notes).
+        Estimated mutual information in nats: the DV bound of the JSD-trained critics, each
+        on the fold it did not train on, at the best checkpoint (see Notes).
     jsd_ : float
         The Jensen–Shannon divergence between the joint and the product of marginals, as
-        bounded by that critic on the held-out split (nats, between 0 and ``ln 2``); not an
-        MI.
+        bounded by those critics on their held-out folds (nats, between 0 and ``ln 2``);
+        not an MI.
     %(common_attributes)s
 
     See Also
@@ -42,10 +42,10 @@ class DeepInfoMaxJSD(BaseMIEstimator):
 
     Notes
     -----
-    **Estimate policy.** As for :class:`MINE`: ``validation_fraction`` of the samples is
-    held out; every ``eval_interval`` iterations the DV bound of the critic is computed on
-    held-out pairs (the product of marginals represented by up to 65,536 pairs); the
-    checkpoint with the highest value is restored and reported, in nats.
+    **Estimate policy.** As for :class:`MINE`: cross-fitting over ``cv`` folds, each fold's
+    critic read out with the DV bound on the fold it did not train on; the checkpoint with
+    the highest pooled value is restored and read out on fresh pairs; standard error and
+    interval from the held-out samples and the folds' spread, in nats.
 
     The JSD objective's gradients are bounded (softplus), so training is smoother than with
     DV or NWJ; the price is that the critic is only pushed towards the log density ratio
@@ -77,6 +77,9 @@ class DeepInfoMaxJSD(BaseMIEstimator):
         learning_rate_init=1e-3,
         max_iter=5000,
         early_stopping=True,
+        cv=3,
+        bias_correction=False,
+        confidence_level=0.95,
         validation_fraction=0.2,
         n_iter_no_change=10,
         tol=1e-3,
@@ -95,6 +98,9 @@ class DeepInfoMaxJSD(BaseMIEstimator):
         self.learning_rate_init = learning_rate_init
         self.max_iter = max_iter
         self.early_stopping = early_stopping
+        self.cv = cv
+        self.bias_correction = bias_correction
+        self.confidence_level = confidence_level
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
@@ -106,19 +112,19 @@ class DeepInfoMaxJSD(BaseMIEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
-    def _make_problem(self, module, x_train, y_train, x_val, y_val, generator):
+    def _make_problem(self, module, x, y, layout, generator):
         return JointMarginalProblem(
             module,
-            x_train,
-            y_train,
-            x_val,
-            y_val,
+            x,
+            y,
+            layout,
             batch_size=self.batch_size,
             bound="jsd",
             generator=generator,
             max_eval_pairs=MAX_EVAL_PAIRS,
+            readout_pairs=READOUT_PAIRS,
         )
 
-    def _store_estimates(self, metrics: dict[str, float]) -> None:
-        super()._store_estimates(metrics)
-        self.jsd_ = metrics["jsd"]
+    def _store_estimates(self, estimates) -> None:
+        super()._store_estimates(estimates)
+        self.jsd_ = estimates["jsd"]

@@ -1,8 +1,9 @@
-"""Training problem for a critic between the joint distribution and the product of marginals.
+"""Training problem for critics between the joint distribution and the product of marginals.
 
-MINE and Deep InfoMax differ only in the bound they maximise; both train one critic on
-minibatches of joint pairs ``(x_i, y_i)`` against pairs with ``y`` drawn independently, and
-both report the DV bound of the trained critic on held-out pairs.
+MINE and Deep InfoMax differ only in the bound they maximise; both train a stack of critics
+(one per fold and training size, see :mod:`skmine._crossfit`) on minibatches of joint pairs
+``(x_i, y_i)`` against pairs with ``y`` drawn independently, and both report the DV bound of
+the trained critics on their held-out samples (see :mod:`skmine._readout`).
 """
 
 from __future__ import annotations
@@ -13,22 +14,30 @@ import torch
 from torch import Tensor, nn
 
 from . import objectives
-from ._evaluation import dv_readout, marginal_pairs
+from ._crossfit import CriticLayout
+from ._evaluation import held_out_pairs
+from ._readout import Estimate, combine, dv_statistics
 
 TRAINING_BOUNDS = ("mine", "dv", "nwj", "jsd", "smile")
+_BATCHED = {name: torch.vmap(getattr(objectives, name)) for name in ("nwj", "jsd", "smile")}
+_batched_dv = torch.vmap(objectives.donsker_varadhan)
+_batched_mine = torch.vmap(objectives.mine_ema_surrogate, in_dims=(0, 0, 0, None))
 
 
 class JointMarginalProblem:
-    """A critic, its training split, its validation split and the bound it maximises.
+    """A stack of critics, the data, who trains and reads out where, and the bound maximised.
 
     Parameters
     ----------
-    critic : nn.Module
-        ``critic(x, y) -> (n,)``, already on the device.
-    x_train, y_train, x_val, y_val : Tensor
-        Preprocessed data on the device.
+    critics : nn.Module
+        ``critics(x, y)`` on ``(n_critics, n, dim)`` inputs returns ``(n_critics, n)``, on the
+        device.
+    x, y : Tensor
+        All preprocessed samples, on the device.
+    layout : CriticLayout
+        Training and held-out samples of each critic.
     batch_size : int
-        Joint pairs per minibatch (as many marginal pairs are drawn).
+        Joint pairs per minibatch and critic (as many marginal pairs are drawn).
     bound : {"mine", "dv", "nwj", "jsd", "smile"}
         Training objective; see :mod:`skmine.objectives`.
     generator : torch.Generator
@@ -36,69 +45,133 @@ class JointMarginalProblem:
     ema_decay : float
         Moving-average weight of MINE's bias correction.
     max_eval_pairs : int
-        Product-of-marginal pairs used for every held-out evaluation.
+        Product-of-marginal pairs of an evaluation during training, shared among the
+        critics.
+    readout_pairs : int
+        The same for the final readout (:meth:`estimates` with ``final=True``).
     """
 
     def __init__(
         self,
-        critic: nn.Module,
-        x_train: Tensor,
-        y_train: Tensor,
-        x_val: Tensor,
-        y_val: Tensor,
+        critics: nn.Module,
+        x: Tensor,
+        y: Tensor,
+        layout: CriticLayout,
         *,
         batch_size: int,
         bound: str,
         generator: torch.Generator,
         ema_decay: float = 0.01,
-        max_eval_pairs: int = 65_536,
+        max_eval_pairs: int = 16_384,
+        readout_pairs: int = 65_536,
     ) -> None:
-        self.module = critic
-        self.x_train, self.y_train = x_train, y_train
-        self.x_val, self.y_val = x_val, y_val
-        self.batch_size = min(batch_size, x_train.shape[0])
+        self.module = critics
+        self.n_critics = layout.n_critics
+        self.x, self.y = x, y
+        self.layout = layout
+        self.batch_size = batch_size
         self.bound = bound
         self.generator = generator
         self.ema_decay = ema_decay
         self._log_ema: Tensor | None = None
-        self._val_rows, self._val_cols = marginal_pairs(x_val.shape[0], max_eval_pairs, generator)
+        self._pairs = held_out_pairs(layout, max_eval_pairs // layout.n_critics, generator)
+        self._readout_pairs = readout_pairs
+        self._generator_state = generator.get_state()
 
     def training_loss(self) -> tuple[Tensor, Tensor]:
-        n, b = self.x_train.shape[0], self.batch_size
-        device = self.x_train.device
-        joint = torch.randint(n, (b,), generator=self.generator, device=device)
-        other = torch.randint(n, (b,), generator=self.generator, device=device)
-        x = self.x_train[joint]
-        t = self.module(torch.cat([x, x]), torch.cat([self.y_train[joint], self.y_train[other]]))
-        t_joint, t_marginal = t[:b], t[b:]
-        dv = objectives.donsker_varadhan(t_joint, t_marginal)
+        b = self.batch_size
+        joint = self.layout.sample_training(b, self.generator)
+        other = self.layout.sample_training(b, self.generator)
+        x = self.x[joint]
+        t = self.module(torch.cat([x, x], dim=1), torch.cat([self.y[joint], self.y[other]], dim=1))
+        t_joint, t_marginal = t[:, :b], t[:, b:]
+        dv = _batched_dv(t_joint, t_marginal)
         if self.bound == "mine":
-            surrogate, self._log_ema = objectives.mine_ema_surrogate(
+            if self._log_ema is None:
+                self._log_ema = objectives.log_mean_exp(t_marginal.detach(), dim=1)
+            surrogate, self._log_ema = _batched_mine(
                 t_joint, t_marginal, self._log_ema, self.ema_decay
             )
         elif self.bound == "dv":
             surrogate = dv
         else:
-            surrogate = getattr(objectives, self.bound)(t_joint, t_marginal)
-        return -surrogate, dv.detach()
+            surrogate = _BATCHED[self.bound](t_joint, t_marginal)
+        # Critics are independent: the sum's gradient is each critic's own.
+        return -surrogate.sum(), dv.detach().mean()
 
     def reset_state(self) -> None:
         """Forget MINE's moving average (after the training loop restored a checkpoint)."""
         self._log_ema = None
 
-    def evaluate(self) -> dict[str, float]:
-        return self.readout(self.x_val, self.y_val, self._val_rows, self._val_cols)
+    def estimates(self, final: bool = False) -> dict[str, Estimate]:
+        """The estimate policy applied to the critics as they are (under ``no_grad``).
 
-    def readout(self, x: Tensor, y: Tensor, rows: Tensor, cols: Tensor) -> dict[str, float]:
-        """The critic's DV bound on ``(x, y)``, and its JSD if trained on it.
-
-        ``"estimate"`` (the checkpointing criterion) and ``"mutual_info"`` are both the DV
-        bound: the reported MI is the quantity the checkpoints are chosen by.
+        ``final=True`` reads out on ``readout_pairs`` marginal pairs, drawn afresh from a
+        generator seeded like the training one, instead of the training evaluations' pairs.
         """
-        values = dv_readout(self.module, x, y, rows, cols)
-        dv = float(values["dv"])
-        metrics = {"estimate": dv, "mutual_info": dv}
+        layout = self.layout
+        rows, cols = self._pairs
+        if final:
+            generator = torch.Generator(device=self.generator.device)
+            generator.set_state(self._generator_state)
+            rows, cols = held_out_pairs(layout, self._readout_pairs // layout.n_critics, generator)
+        mask = layout.held_out_mask
+        t_joint = self.module(self.x[layout.held_out], self.y[layout.held_out])
+        x_rows = torch.gather(layout.held_out, 1, rows)
+        y_cols = torch.gather(layout.held_out, 1, cols)
+        t_marginal = _chunked(self.module, self.x, self.y, x_rows, y_cols)
+        values, influence = dv_statistics(t_joint, mask, t_marginal, rows, cols)
+        out = {"mutual_info": combine(values, influence, self.layout)}
+        out["criterion"] = values
         if self.bound == "jsd":
-            gan_value = float(objectives.jsd(values["t_joint"], values["t_marginal"]))
-            metrics["jsd"] = gan_value / 2.0 + math.log(2.0)
+            weights = mask.to(t_joint.dtype)
+            counts = weights.sum(dim=1)
+            joint = (-torch.nn.functional.softplus(-t_joint) * weights).sum(dim=1) / counts
+            marginal = torch.nn.functional.softplus(t_marginal).mean(dim=1)
+            out["jsd"] = _group_mean((joint - marginal) / 2.0 + math.log(2.0), self.layout, "full")
+        return out
+
+    def score(self) -> float:
+        """Mean held-out DV bound of the full-size critics (the estimators' ``score``)."""
+        return _group_mean(self.estimates(final=True)["criterion"], self.layout, "full")
+
+    def evaluate(self) -> dict[str, float]:
+        """Held-out metrics; ``"estimate"`` (the checkpoint criterion) sums every group's bound.
+
+        Each group's bound is a sample-weighted mean of DV lower bounds, so the sum is higher
+        for tighter critics of every size; ``"mutual_info"`` is the bias-corrected estimate.
+        """
+        out = self.estimates()
+        metrics = _policy_metrics(out["mutual_info"], out["criterion"], self.layout)
+        if "jsd" in out:
+            metrics["jsd"] = out["jsd"]
         return metrics
+
+
+def _chunked(critics: nn.Module, x: Tensor, y: Tensor, rows: Tensor, cols: Tensor) -> Tensor:
+    chunk = max(1, (1 << 16) // max(1, rows.shape[0]))
+    chunk = max(chunk, 4096)
+    return torch.cat(
+        [
+            critics(x[rows[:, s : s + chunk]], y[cols[:, s : s + chunk]])
+            for s in range(0, rows.shape[1], chunk)
+        ],
+        dim=1,
+    )
+
+
+def _group_mean(values: Tensor, layout: CriticLayout, group: str) -> float:
+    members = layout.members(group)
+    sizes = layout.held_out_size[members].to(values.dtype)
+    return float((values[members] * sizes).sum() / sizes.sum())
+
+
+def _policy_metrics(estimate: Estimate, criterion: Tensor, layout: CriticLayout) -> dict:
+    """The history record of an evaluation: criterion, MI, raw MI and its standard error."""
+    total = sum(_group_mean(criterion, layout, g) for g in layout.groups)
+    return {
+        "estimate": total,
+        "mutual_info": estimate.value,
+        "mutual_info_raw": estimate.raw,
+        "mutual_info_std": estimate.std,
+    }

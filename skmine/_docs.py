@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 
-def common_parameters(activation: str, scaling: str | None, max_grad_norm: float | None) -> str:
+def common_parameters(
+    activation: str, scaling: str | None, max_grad_norm: float | None, batch_size: int
+) -> str:
     """The numpydoc entries of the parameters every estimator shares, with its defaults."""
     scaling_default = repr(scaling) if scaling is not None else "None"
     return f'''    hidden_layer_sizes : array-like of int, default=(100, 100)
@@ -17,17 +19,33 @@ default="{activation}"
         ``critic(dim_x, dim_y) -> torch.nn.Module`` whose ``forward(x, y)`` returns one score
         per row; replaces the default critic (e.g. a convolutional network for images). Use a
         module-level function or class so that the estimator can be pickled.
-    batch_size : int, default=256
-        Samples per minibatch (clipped to the training set's size).
+    batch_size : int, default={batch_size}
+        Samples per minibatch of each fold's critic.
     learning_rate_init : float, default=1e-3
         Adam's learning rate.
     max_iter : int, default=5000
         Maximum number of training iterations (minibatch steps).
     early_stopping : bool, default=True
         Stop when the held-out objective has not improved by ``tol`` for ``n_iter_no_change``
-        consecutive evaluations. The held-out split exists either way.
+        consecutive evaluations. The held-out folds exist either way.
+    cv : int, cross-validation generator, iterable or None, default=3
+        Cross-fitting: with ``k`` folds, ``k`` critics are trained together (one batched
+        module), critic ``j`` on every fold but ``j``, and each is read out on its own fold,
+        so every sample is held out exactly once and the estimate uses all of them. An int
+        gives shuffled :class:`~sklearn.model_selection.KFold` folds; a splitter (e.g.
+        :class:`~sklearn.model_selection.GroupKFold` for grouped samples) must give
+        disjoint test sets. ``None``: one random split holding out ``validation_fraction``
+        (the policy before cross-fitting). See the estimate policy in the Notes.
+    bias_correction : bool, default=False
+        Also train, per fold, a critic on a random half of the fold's training samples and
+        extrapolate the two held-out values to infinite training data along
+        ``I(m) = I_inf - a / m`` (``mutual_info_ = 2 I(m) - I(m/2)``; ``mutual_info_raw_``
+        keeps the uncorrected value). Twice the critics; off by default because it did not
+        help where measured (see the user guide's estimate policy).
+    confidence_level : float, default=0.95
+        Level of the ``*_ci_`` intervals.
     validation_fraction : float, default=0.2
-        Fraction of samples held out from training, for evaluation and the reported estimate.
+        Fraction of samples held out by the single split of ``cv=None``; unused otherwise.
     n_iter_no_change : int, default=10
         Evaluations without improvement before early stopping.
     tol : float, default=1e-3
@@ -52,17 +70,29 @@ default="{activation}"
     device : str or torch.device, default="auto"
         Where to train: ``"auto"`` (CUDA when available, else CPU), ``"cpu"``, ``"cuda:1"``...
     random_state : int, RandomState instance or None, default=None
-        Seeds the split, the critic's initialisation and the minibatches. With an int, fits
+        Seeds the folds, the critics' initialisation and the minibatches. With an int, fits
         on the CPU are reproducible bit for bit.
     verbose : int, default=0
         Print the estimates at every evaluation.
 '''
 
 
-COMMON_ATTRIBUTES = """    history_ : list of dict
+COMMON_ATTRIBUTES = """    mutual_info_raw_ : float
+        The cross-fitted held-out estimate without the bias correction (equal to
+        ``mutual_info_`` when ``bias_correction=False``).
+    mutual_info_std_ : float
+        Standard error of ``mutual_info_`` (nats), from the data: the larger of the
+        held-out samples' influence-function variance and the spread of the fold estimates.
+        It covers sampling noise, not a critic that cannot represent the dependence.
+    mutual_info_ci_ : tuple of float
+        ``(low, high)`` normal interval at ``confidence_level``, its low end clipped at 0.
+    n_folds_ : int
+        Number of cross-fitting folds.
+    history_ : list of dict
         One record per evaluation: ``iteration``, ``train`` (mean minibatch estimate since
         the last evaluation), ``validation`` (the held-out objective used for checkpointing),
-        ``mutual_info`` (held-out MI estimate) and estimator-specific entries; with
+        ``mutual_info`` (held-out MI estimate over all folds, with ``mutual_info_raw`` and
+        ``mutual_info_std``) and estimator-specific entries; with
         ``fit(..., eval_set=...)`` also ``eval_set``. ``pandas.DataFrame(history_)``
         tabulates it.
     n_iter_ : int
@@ -72,7 +102,9 @@ COMMON_ATTRIBUTES = """    history_ : list of dict
     stop_reason_ : str
         ``"max_iter"``, ``"early_stopping"``, ``"non_finite"`` or ``"interrupted"``.
     critic_ : torch.nn.Module
-        The trained critic at its best checkpoint, on the CPU.
+        The trained critics at their best checkpoint, stacked on a leading axis (one per
+        fold, then one per fold for the half-size critics of the bias correction), on the
+        CPU: ``critic_(x, y)`` takes ``(n_critics, n, dim)`` inputs.
     device_ : torch.device
         Where the critic was trained.
     classes_ : ndarray
@@ -87,14 +119,18 @@ COMMON_ATTRIBUTES = """    history_ : list of dict
 
 
 def fill_doc(
-    activation: str, scaling: str | None, max_grad_norm: float | None = None
+    activation: str,
+    scaling: str | None,
+    max_grad_norm: float | None = None,
+    batch_size: int = 256,
 ) -> Callable[[type], type]:
     """Class decorator replacing ``%(common_parameters)s`` / ``%(common_attributes)s``."""
 
     def decorate(cls: type) -> type:
         doc = cls.__doc__
         doc = doc.replace(
-            "    %(common_parameters)s\n", common_parameters(activation, scaling, max_grad_norm)
+            "    %(common_parameters)s\n",
+            common_parameters(activation, scaling, max_grad_norm, batch_size),
         )
         cls.__doc__ = doc.replace("    %(common_attributes)s\n", COMMON_ATTRIBUTES)
         return cls

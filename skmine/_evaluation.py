@@ -79,3 +79,29 @@ def dv_readout(
     t_marginal = critic_values_on_pairs(critic, x, y, rows, cols)
     dv = donsker_varadhan(t_joint, t_marginal)
     return {"t_joint": t_joint, "t_marginal": t_marginal, "dv": dv}
+
+
+def held_out_pairs(layout, max_pairs: int, generator: torch.Generator) -> tuple[Tensor, Tensor]:
+    """Product-of-marginal pairs within each critic's held-out set, as positions.
+
+    Parameters
+    ----------
+    layout : CriticLayout
+        Held-out sets of the critics.
+    max_pairs : int
+        Budget of pairs per critic (at least one pair per held-out sample is used).
+    generator : torch.Generator
+        Source of the permutations.
+
+    Returns
+    -------
+    rows, cols : Tensor of shape (n_critics, n_pairs)
+        Positions in ``0 .. held_out_size - 1`` of each pair's ``x`` and ``y``; every critic
+        gets the same number of pairs (the smallest of their budgets).
+    """
+    sizes = [int(n) for n in layout.held_out_size.tolist()]
+    pairs = [marginal_pairs(n, max_pairs, generator) for n in sizes]
+    n_pairs = min(r.shape[0] for r, _ in pairs)
+    rows = torch.stack([r[:n_pairs] for r, _ in pairs])
+    cols = torch.stack([c[:n_pairs] for _, c in pairs])
+    return rows, cols

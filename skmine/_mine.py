@@ -6,7 +6,7 @@ from numbers import Real
 
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import MAX_EVAL_PAIRS, BaseMIEstimator
+from ._base import MAX_EVAL_PAIRS, READOUT_PAIRS, BaseMIEstimator
 from ._divergence import JointMarginalProblem
 from ._docs import fill_doc
 
@@ -35,8 +35,8 @@ class MINE(BaseMIEstimator):
     Attributes
     ----------
     mutual_info_ : float
-        Estimated mutual information in nats: the DV bound of the best checkpoint on the
-        held-out split (see Notes).
+        Estimated mutual information in nats: the DV bound of the best checkpoint's critics,
+        each read out on the fold it did not train on (see Notes).
     %(common_attributes)s
 
     See Also
@@ -47,13 +47,22 @@ class MINE(BaseMIEstimator):
 
     Notes
     -----
-    **Estimate policy.** ``fit`` holds out ``validation_fraction`` of the samples; the critic
-    never trains on them. Every ``eval_interval`` iterations the DV bound is computed on the
-    held-out pairs, the product of marginals being represented by up to 65,536 pairs
-    ``(x_i, y_j)``, ``i != j``. The checkpoint with the highest held-out value is restored
-    and that value is ``mutual_info_``, in nats. Selecting the best of several evaluations
-    makes it slightly optimistic when the held-out split is small. ``score`` applies the
-    restored critic to any data the same way.
+    **Estimate policy.** Cross-fitting: the samples are cut into ``cv`` folds (3 by
+    default) and one critic per fold trains on the other folds; the critics are one batched
+    module trained by one loop. Every ``eval_interval`` iterations each critic's DV bound is
+    computed on its own held-out fold (the product of marginals represented by pairs
+    ``(x_i, y_j)``, ``i != j``, within the fold); their sample-weighted mean is the bound read
+    out on every sample once, and the checkpoint where it is highest is restored (all critics
+    together). The restored critics are read out once more on 65,536 fresh pairs: that is
+    ``mutual_info_``, in nats. Every sample is used for training (by ``cv - 1`` critics) and
+    for the estimate (once), which makes it far less noisy than one held-out split: on
+    MG(0.9) at N=400 the median absolute error over 10 seeds fell from 16.5% (20% held out)
+    to 5.7%. ``mutual_info_std_`` and ``mutual_info_ci_`` give its standard error and
+    interval (see the attributes); they describe sampling noise, not a critic that cannot
+    reach the truth. Three folds, not five, because each fold's critic costs a full critic's
+    training: at the same batch size five folds cost about 2.5x one critic, and halving the
+    batch to pay for them lost accuracy at large MI (HG(0.9, 6): -19% against -9%;
+    ``benchmarks/accuracy.py``). ``score`` applies the restored critics to any data.
 
     The DV bound is high-variance when the MI is large (its partition term averages
     ``exp(T)``) and training can sit near 0 for many iterations before it rises; see
@@ -99,6 +108,9 @@ class MINE(BaseMIEstimator):
         learning_rate_init=1e-3,
         max_iter=5000,
         early_stopping=True,
+        cv=3,
+        bias_correction=False,
+        confidence_level=0.95,
         validation_fraction=0.2,
         n_iter_no_change=10,
         tol=1e-3,
@@ -119,6 +131,9 @@ class MINE(BaseMIEstimator):
         self.learning_rate_init = learning_rate_init
         self.max_iter = max_iter
         self.early_stopping = early_stopping
+        self.cv = cv
+        self.bias_correction = bias_correction
+        self.confidence_level = confidence_level
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
@@ -130,16 +145,16 @@ class MINE(BaseMIEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
-    def _make_problem(self, module, x_train, y_train, x_val, y_val, generator):
+    def _make_problem(self, module, x, y, layout, generator):
         return JointMarginalProblem(
             module,
-            x_train,
-            y_train,
-            x_val,
-            y_val,
+            x,
+            y,
+            layout,
             batch_size=self.batch_size,
             bound=self.bound,
             generator=generator,
             ema_decay=self.ema_decay,
             max_eval_pairs=MAX_EVAL_PAIRS,
+            readout_pairs=READOUT_PAIRS,
         )

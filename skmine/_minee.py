@@ -5,7 +5,6 @@ from __future__ import annotations
 import warnings
 from numbers import Integral, Real
 
-import numpy as np
 import torch
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -14,8 +13,9 @@ from torch import nn
 from ._base import BaseMIEstimator
 from ._docs import fill_doc
 from ._entropic import EntropicProblem
+from ._readout import shifted
 from ._reference import REFERENCES, EmpiricalLabelReference, ProductReference
-from .critics import make_critic
+from .critics import make_critics
 
 # A held-out MI below this is impossible for a true MI and beyond the noise of the held-out split.
 NEGATIVE_MI_NATS = -0.05
@@ -51,7 +51,7 @@ class MINEE(BaseMIEstimator):
     ----------
     mutual_info_ : float
         Estimated mutual information in nats, ``entropy_x_ + entropy_y_ - entropy_xy_``
-        (only when ``y`` was given).
+        (only when ``y`` was given), cross-fitted as in :class:`MINE`.
     entropy_x_ : float
         Differential entropy of ``X`` in nats, in the units of the data as given (the
         log-Jacobian of the internal scaling is added back).
@@ -60,6 +60,10 @@ class MINEE(BaseMIEstimator):
         cross-entropy of the held-out labels under the training frequencies) for labels.
     entropy_xy_ : float
         Joint entropy of ``(X, y)`` in nats.
+    entropy_x_std_, entropy_y_std_, entropy_xy_std_ : float
+        Standard errors of the entropies (as ``mutual_info_std_``).
+    entropy_x_ci_, entropy_y_ci_, entropy_xy_ci_ : tuple of float
+        Their intervals at ``confidence_level``; ``*_raw_`` hold the uncorrected values.
     references_ : dict
         The fitted reference distributions (on the CPU).
     %(common_attributes)s
@@ -71,15 +75,20 @@ class MINEE(BaseMIEstimator):
 
     Notes
     -----
-    **Estimate policy.** ``validation_fraction`` of the samples is held out. Every
-    ``eval_interval`` iterations each critic's DV bound is computed on the held-out samples
-    against 65,536 reference samples drawn once, so evaluations are comparable. The three
-    critics are checkpointed together, at the highest *sum* of their held-out divergence
-    bounds (each a lower bound, so higher is tighter): selecting on the MI itself would
-    favour weak marginal critics. The entropies and MI of that checkpoint on the held-out
-    split are reported, in nats. ``score`` returns the same sum of bounds on the data given.
-    Entropies need a linear scaling (``"standard"`` or ``None``); with
-    ``scaling="rank-gaussian"`` only ``mutual_info_`` is set.
+    **Estimate policy.** Cross-fitting as in :class:`MINE`: one critic per variable and
+    fold, each trained on the other folds. The references are fitted to all samples (two
+    moments, or the bounding box: known distributions, not critics). Every
+    ``eval_interval`` iterations each critic's DV bound is computed on its held-out fold
+    against 65,536 reference samples (shared out among the folds) drawn once, so
+    evaluations are comparable. The critics are checkpointed together, at the highest *sum*
+    of their pooled held-out divergence bounds (each a lower bound, so higher is tighter):
+    selecting on the MI itself would favour weak marginal critics. The entropies and MI of
+    that checkpoint are reported in nats, each with ``*_std_`` and ``*_ci_`` (the
+    influence of every held-out sample on ``E[-log p_ref(Z) - T(Z)]``, or the folds'
+    spread when larger; the reference samples' own noise is not included). ``score``
+    returns the full-size critics' sum of bounds on the data given. Entropies need a
+    linear scaling (``"standard"`` or ``None``); with ``scaling="rank-gaussian"`` only
+    ``mutual_info_`` is set.
 
     **Scaling.** The default, ``"standard"``, keeps the entropies. The MI alone is
     invariant under per-coordinate monotone maps, and ``scaling="rank-gaussian"`` makes
@@ -151,6 +160,9 @@ class MINEE(BaseMIEstimator):
         learning_rate_init=1e-3,
         max_iter=5000,
         early_stopping=True,
+        cv=3,
+        bias_correction=False,
+        confidence_level=0.95,
         validation_fraction=0.2,
         n_iter_no_change=10,
         tol=1e-3,
@@ -172,6 +184,9 @@ class MINEE(BaseMIEstimator):
         self.learning_rate_init = learning_rate_init
         self.max_iter = max_iter
         self.early_stopping = early_stopping
+        self.cv = cv
+        self.bias_correction = bias_correction
+        self.confidence_level = confidence_level
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
@@ -186,30 +201,34 @@ class MINEE(BaseMIEstimator):
     def _check_y_required(self, y) -> None:
         """``y`` is optional: without it, MINEE estimates the entropy of ``X``."""
 
-    def _build_module(self, dim_x: int, dim_y: int) -> nn.Module:
-        sizes = tuple(int(s) for s in np.atleast_1d(self.hidden_layer_sizes))
-        critics = {"x": make_critic(self.critic, dim_x, 0, sizes, self.activation)}
+    def _build_module(self, dim_x: int, dim_y: int, n_critics: int) -> nn.Module:
+        sizes = self._hidden_sizes()
+
+        def stack(dim_in: int, dim_other: int) -> nn.Module:
+            return make_critics(self.critic, n_critics, dim_in, dim_other, sizes, self.activation)
+
+        critics = {"x": stack(dim_x, 0)}
         if dim_y:
-            critics["xy"] = make_critic(self.critic, dim_x, dim_y, sizes, self.activation)
+            critics["xy"] = stack(dim_x + dim_y, 0)
             if not self.preprocessor_.discrete_:
-                critics["y"] = make_critic(self.critic, dim_y, 0, sizes, self.activation)
+                critics["y"] = stack(dim_y, 0)
         return nn.ModuleDict(critics)
 
-    def _prepare(self, x_train: torch.Tensor, y_train: torch.Tensor) -> None:
+    def _prepare(self, x: torch.Tensor, y: torch.Tensor) -> None:
         make = REFERENCES[self.reference].fit
-        dim_x = x_train.shape[1]
-        if y_train.shape[1] == 0:
-            references = {"x": make(x_train, self.reference_margin)}
+        dim_x = x.shape[1]
+        if y.shape[1] == 0:
+            references = {"x": make(x, self.reference_margin)}
         elif self.preprocessor_.discrete_:
-            x_reference = make(x_train, self.reference_margin)
-            y_reference = EmpiricalLabelReference(y_train)
+            x_reference = make(x, self.reference_margin)
+            y_reference = EmpiricalLabelReference(y)
             references = {
                 "x": x_reference,
                 "y": y_reference,
                 "xy": ProductReference(x_reference, y_reference, dim_x),
             }
         else:
-            joint = make(torch.cat([x_train, y_train], dim=1), self.reference_margin)
+            joint = make(torch.cat([x, y], dim=1), self.reference_margin)
             references = {
                 "xy": joint,
                 "x": joint.marginal(slice(0, dim_x)),
@@ -217,26 +236,26 @@ class MINEE(BaseMIEstimator):
             }
         self.references_ = references
 
-    def _make_problem(self, module, x_train, y_train, x_val, y_val, generator):
-        device = x_train.device
+    def _make_problem(self, module, x, y, layout, generator):
+        device = x.device
         return EntropicProblem(
             module,
             {key: ref.to(device) for key, ref in self.references_.items()},
-            x_train,
-            y_train,
-            x_val,
-            y_val,
+            x,
+            y,
+            layout,
             batch_size=self.batch_size,
             reference_size=self.reference_size,
             generator=generator,
         )
 
-    def _store_estimates(self, metrics: dict[str, float]) -> None:
+    def _store_estimates(self, estimates: dict) -> None:
         self.references_ = {k: ref.to(torch.device("cpu")) for k, ref in self.references_.items()}
-        for attribute in ("mutual_info_", "entropy_x_", "entropy_y_", "entropy_xy_"):
-            self.__dict__.pop(attribute, None)
-        if "mutual_info" in metrics:
-            self.mutual_info_ = metrics["mutual_info"]
+        for name in ("mutual_info", "entropy_x", "entropy_y", "entropy_xy"):
+            for suffix in ("_", "_raw_", "_std_", "_ci_"):
+                self.__dict__.pop(name + suffix, None)
+        if "mutual_info" in estimates:
+            self._store_estimate("mutual_info", estimates["mutual_info"], lower=0.0)
         self._warn_if_runaway()
         if getattr(self, "mutual_info_", 0.0) < NEGATIVE_MI_NATS:
             warnings.warn(
@@ -250,11 +269,14 @@ class MINEE(BaseMIEstimator):
         prep = self.preprocessor_
         if self.scaling == "rank-gaussian":
             return
-        self.entropy_x_ = metrics["h_x"] - prep.log_jacobian_x()
-        if "h_xy" in metrics:
+        log_jacobian_x = prep.log_jacobian_x()
+        self._store_estimate("entropy_x", shifted(estimates["h_x"], -log_jacobian_x))
+        if "h_xy" in estimates:
             log_jacobian_y = 0.0 if prep.discrete_ else prep.log_jacobian_y()
-            self.entropy_y_ = metrics["h_y"] - log_jacobian_y
-            self.entropy_xy_ = metrics["h_xy"] - prep.log_jacobian_x() - log_jacobian_y
+            self._store_estimate("entropy_y", shifted(estimates["h_y"], -log_jacobian_y))
+            self._store_estimate(
+                "entropy_xy", shifted(estimates["h_xy"], -log_jacobian_x - log_jacobian_y)
+            )
 
     def _warn_if_runaway(self) -> None:
         unreliable = [r for r in self.history_ if not r.get("eligible", 1.0)]

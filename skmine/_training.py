@@ -31,7 +31,12 @@ MIN_EVALUATIONS_FOR_DIAGNOSTICS = 4
 
 
 class Problem(Protocol):
-    """What an estimator trains: a module, a minibatch loss and a held-out evaluation."""
+    """What an estimator trains: a module, a minibatch loss and a held-out evaluation.
+
+    Every parameter of ``module`` is stacked along a leading axis of independent critics (the
+    folds of cross-fitting, or the features of :mod:`skmine.feature_selection`); gradient
+    clipping applies to each critic on its own.
+    """
 
     module: nn.Module
 
@@ -170,7 +175,7 @@ def train(problem: Problem, config: TrainingConfig) -> TrainingResult:
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             if config.max_grad_norm is not None:
-                nn.utils.clip_grad_norm_(params, config.max_grad_norm, foreach=True)
+                _clip_per_critic(params, config.max_grad_norm)
             optimizer.step()
             if averaged is not None:
                 weight = max(1.0 - config.weight_averaging, 1.0 / (iteration + 1))
@@ -304,6 +309,20 @@ def convergence_problems(history: list[dict[str, float]], n_iter: int) -> list[s
             "and inspect history_."
         ]
     return []
+
+
+def _clip_per_critic(params: list[Tensor], max_norm: float) -> None:
+    """Clip each critic's gradient norm; parameters are stacked on a leading critic axis.
+
+    A global norm would couple critics that are meant to train independently (the folds).
+    """
+    grads = [p.grad for p in params if p.grad is not None]
+    if not grads:
+        return
+    squares = torch.stack([g.pow(2).reshape(g.shape[0], -1).sum(dim=1) for g in grads])
+    factor = torch.clamp(max_norm / (squares.sum(dim=0).sqrt() + 1e-6), max=1.0)
+    for g in grads:
+        g.mul_(factor.reshape(-1, *([1] * (g.ndim - 1))))
 
 
 def _adam(params: list[Tensor], learning_rate: float, device: torch.device) -> torch.optim.Adam:

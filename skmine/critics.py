@@ -13,8 +13,16 @@ from collections.abc import Callable, Sequence
 
 import torch
 from torch import Tensor, nn
+from torch.func import functional_call, stack_module_state
 
-__all__ = ["ACTIVATIONS", "BatchedConcatCritic", "ConcatCritic", "make_critic"]
+__all__ = [
+    "ACTIVATIONS",
+    "BatchedConcatCritic",
+    "ConcatCritic",
+    "StackedCritics",
+    "make_critic",
+    "make_critics",
+]
 
 ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
     "relu": nn.ReLU,
@@ -172,3 +180,82 @@ def make_critic(
             f"got {type(module).__name__}"
         )
     return module
+
+
+class StackedCritics(nn.Module):
+    """Independent copies of any critic module, applied together with :func:`torch.vmap`.
+
+    The copies' parameters are stacked along a leading critic axis (as in
+    :class:`BatchedConcatCritic`), so one optimiser step trains them all and each copy's
+    gradient depends only on its own loss.
+
+    Parameters
+    ----------
+    modules : sequence of nn.Module
+        Identically structured critics, each ``forward(x, y) -> (n,)``, independently
+        initialised.
+
+    Notes
+    -----
+    ``forward(x, y)`` takes ``(n_critics, n, dim_x)`` and ``(n_critics, n, dim_y)`` and returns
+    ``(n_critics, n)``. The modules must be :func:`torch.vmap`-compatible (no data-dependent
+    Python control flow, no in-place updates of buffers).
+    """
+
+    def __init__(self, modules: Sequence[nn.Module]) -> None:
+        super().__init__()
+        modules = list(modules)
+        self.n_critics = len(modules)
+        params, buffers = stack_module_state(modules)
+        self.names = list(params)
+        self.buffer_names = list(buffers)
+        self.stacked = nn.ParameterList([nn.Parameter(params[k]) for k in self.names])
+        for i, k in enumerate(self.buffer_names):
+            self.register_buffer(f"buffer_{i}", buffers[k])
+        # Kept out of the module tree: only its structure is used, never its tensors.
+        self._template = [modules[0]]
+
+    def train(self, mode: bool = True) -> StackedCritics:
+        super().train(mode)
+        self._template[0].train(mode)
+        return self
+
+    def _call_one(self, params: tuple, buffers: tuple, x: Tensor, y: Tensor) -> Tensor:
+        state = dict(zip(self.names, params, strict=True))
+        state.update(zip(self.buffer_names, buffers, strict=True))
+        return functional_call(self._template[0], state, (x, y))
+
+    def forward(self, x: Tensor, y: Tensor) -> Tensor:
+        buffers = tuple(getattr(self, f"buffer_{i}") for i in range(len(self.buffer_names)))
+        return torch.vmap(self._call_one)(tuple(self.stacked), buffers, x, y)
+
+
+def make_critics(
+    critic: Callable[[int, int], nn.Module] | None,
+    n_critics: int,
+    dim_x: int,
+    dim_y: int,
+    hidden_layer_sizes: Sequence[int],
+    activation: str,
+) -> nn.Module:
+    """``n_critics`` independent critics as one batched module (forward over a critic axis).
+
+    The default critic becomes a :class:`BatchedConcatCritic` (batched matrix products); a
+    user's ``critic(dim_x, dim_y)`` is built ``n_critics`` times and wrapped in
+    :class:`StackedCritics`. Initialisation draws from torch's global generator, which the
+    estimators seed.
+
+    Returns
+    -------
+    nn.Module
+        ``forward(x, y)`` on ``(n_critics, n, dim)`` inputs returns ``(n_critics, n)``; it
+        has an ``n_critics`` attribute.
+    """
+    if critic is None:
+        return BatchedConcatCritic(n_critics, dim_x, dim_y, hidden_layer_sizes, activation)
+    return StackedCritics(
+        [
+            make_critic(critic, dim_x, dim_y, hidden_layer_sizes, activation)
+            for _ in range(n_critics)
+        ]
+    )

@@ -1,0 +1,189 @@
+"""Cross-fitting: which samples each critic trains on and which it is read out on.
+
+Every estimator trains one *group* of critics per training size: critic ``k`` of a group
+trains on the complement of fold ``k`` and is read out on fold ``k``, so that every sample is
+held out exactly once per group. With the bias correction a second group trains on a random
+half of each fold's training samples and is read out on the same fold (see
+:mod:`skmine._readout`). The critics of all groups are one batched module, trained as one
+problem by :func:`skmine._training.train`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from numbers import Integral
+
+import numpy as np
+import torch
+from sklearn.model_selection import KFold, check_cv
+from torch import Tensor
+
+# Training size of each group, as a fraction of a fold's training samples.
+GROUP_FRACTIONS = {"full": 1.0, "half": 0.5}
+
+
+def make_folds(
+    cv, n_samples: int, X: np.ndarray, y: np.ndarray | None, validation_fraction: float, rng
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``(train, held_out)`` index pairs whose held-out sets are disjoint.
+
+    Parameters
+    ----------
+    cv : int, cross-validation splitter, iterable of splits or None
+        ``None``: one random split holding out ``validation_fraction`` of the samples. An int:
+        that many shuffled folds (:class:`~sklearn.model_selection.KFold`). Anything else is
+        passed to :func:`~sklearn.model_selection.check_cv` and split on ``(X, y)``.
+    n_samples : int
+    X, y : ndarray
+        The validated data (a splitter may need ``y``, e.g. stratification).
+    validation_fraction : float
+        Held-out fraction of the single split (``cv=None``).
+    rng : numpy.random.RandomState
+        Source of the shuffling.
+
+    Returns
+    -------
+    list of (ndarray, ndarray)
+        Sorted index arrays.
+    """
+    if cv is None:
+        n_val = max(2, math.ceil(validation_fraction * n_samples))
+        if n_samples - n_val < 2:
+            raise ValueError(
+                f"too few samples: n_samples={n_samples} with validation_fraction="
+                f"{validation_fraction} leaves fewer than 2 samples to train on and 2 to "
+                "validate on"
+            )
+        perm = rng.permutation(n_samples)
+        return [(np.sort(perm[n_val:]), np.sort(perm[:n_val]))]
+    if isinstance(cv, Integral):
+        if n_samples < 2 * cv:
+            raise ValueError(
+                f"too few samples: n_samples={n_samples} cannot be cut into cv={cv} folds of "
+                "at least 2 samples each; lower cv"
+            )
+        splitter = KFold(int(cv), shuffle=True, random_state=rng.randint(np.iinfo(np.int32).max))
+    else:
+        splitter = check_cv(cv)
+    labels = None if y is None or y.ndim != 1 else y
+    folds = [(np.sort(np.asarray(a)), np.sort(np.asarray(b))) for a, b in splitter.split(X, labels)]
+    held_out = np.concatenate([b for _, b in folds])
+    if np.unique(held_out).size != held_out.size:
+        raise ValueError(
+            "cv must hold every sample out at most once (disjoint test sets, as KFold, "
+            "StratifiedKFold or GroupKFold give); its test sets overlap"
+        )
+    for train, test in folds:
+        if train.size < 2 or test.size < 2:
+            raise ValueError(
+                f"every fold of cv needs at least 2 training and 2 held-out samples, got "
+                f"{train.size} and {test.size}"
+            )
+    return folds
+
+
+@dataclass
+class CriticLayout:
+    """Index tensors of a stack of critics: their training sets and held-out sets.
+
+    Attributes
+    ----------
+    train_index : Tensor of shape (n_critics, max_train)
+        Training sample indices of each critic, padded by repetition.
+    train_size : Tensor of shape (n_critics,)
+    held_out : Tensor of shape (n_critics, max_held_out)
+        Held-out sample indices, padded with the critic's first held-out index.
+    held_out_mask : Tensor of shape (n_critics, max_held_out)
+        ``True`` on real entries.
+    held_out_size : Tensor of shape (n_critics,)
+    group : list of str
+        Group of each critic (``"full"`` or ``"half"``).
+    fold : list of int
+        Fold of each critic.
+    """
+
+    train_index: Tensor
+    train_size: Tensor
+    held_out: Tensor
+    held_out_mask: Tensor
+    held_out_size: Tensor
+    group: list[str]
+    fold: list[int]
+
+    @property
+    def n_critics(self) -> int:
+        return len(self.group)
+
+    @property
+    def groups(self) -> list[str]:
+        """The groups present, full first."""
+        return [g for g in GROUP_FRACTIONS if g in self.group]
+
+    def members(self, group: str) -> list[int]:
+        """Critic indices of a group, in fold order."""
+        return [c for c, g in enumerate(self.group) if g == group]
+
+    def sample_training(self, batch_size: int, generator: torch.Generator) -> Tensor:
+        """``(n_critics, batch_size)`` sample indices, each row from its critic's training set."""
+        u = torch.rand(
+            (self.n_critics, batch_size), generator=generator, device=self.train_index.device
+        )
+        position = (u * self.train_size[:, None]).long().clamp_(max=self.train_index.shape[1] - 1)
+        return torch.gather(self.train_index, 1, position)
+
+    def to(self, device: torch.device) -> CriticLayout:
+        moved = {
+            name: getattr(self, name).to(device)
+            for name in ("train_index", "train_size", "held_out", "held_out_mask", "held_out_size")
+        }
+        return CriticLayout(**moved, group=self.group, fold=self.fold)
+
+
+def _pad(rows: list[np.ndarray]) -> tuple[Tensor, Tensor, Tensor]:
+    width = max(1, max(r.size for r in rows))
+    index = np.empty((len(rows), width), dtype=np.int64)
+    mask = np.zeros((len(rows), width), dtype=bool)
+    for c, r in enumerate(rows):
+        if r.size:
+            index[c] = np.resize(r, width)
+        else:
+            index[c] = 0
+        mask[c, : r.size] = True
+    sizes = torch.tensor([r.size for r in rows], dtype=torch.int64)
+    return torch.from_numpy(index), torch.from_numpy(mask), sizes
+
+
+def training_layout(
+    folds: list[tuple[np.ndarray, np.ndarray]], groups: list[str], rng
+) -> CriticLayout:
+    """One critic per (group, fold); a ``"half"`` critic trains on half its fold's training set."""
+    trains, held, group_of, fold_of = [], [], [], []
+    for group in groups:
+        for k, (train, test) in enumerate(folds):
+            size = max(2, round(GROUP_FRACTIONS[group] * train.size))
+            subset = train if size >= train.size else np.sort(rng.permutation(train)[:size])
+            trains.append(subset)
+            held.append(test)
+            group_of.append(group)
+            fold_of.append(k)
+    train_index, _, train_size = _pad(trains)
+    held_out, mask, held_size = _pad(held)
+    return CriticLayout(train_index, train_size, held_out, mask, held_size, group_of, fold_of)
+
+
+def readout_layout(n_samples: int, groups: list[str], folds: list[int]) -> CriticLayout:
+    """Every critic read out on all ``n_samples`` (``score``, ``eval_set``); no training set."""
+    everything = np.arange(n_samples)
+    rows = [everything] * len(groups)
+    held_out, mask, held_size = _pad(rows)
+    empty = torch.zeros((len(groups), 1), dtype=torch.int64)
+    return CriticLayout(
+        empty,
+        torch.zeros(len(groups), dtype=torch.int64),
+        held_out,
+        mask,
+        held_size,
+        list(groups),
+        list(folds),
+    )

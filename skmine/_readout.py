@@ -1,0 +1,174 @@
+"""The estimate policy: held-out critic values turned into an estimate, a standard error and
+an interval, shared by every estimator.
+
+Each critic ``c`` yields a held-out value ``v_c`` (a bound, or an entropy) and the influence
+``phi_ci`` of each of its held-out samples on it: ``v_c`` is, to first order, the mean of a
+per-sample quantity, and ``phi_ci`` is that quantity minus its mean (for the Donsker–Varadhan
+bound, whose partition term is a two-sample U-statistic over pairs, its Hájek projection).
+
+* **Cross-fitting.** The critics of a group hold out disjoint folds that cover the data; the
+  group's estimate is the sample-weighted mean of its critics' values, i.e. the bound read
+  out on every sample once.
+* **Bias correction.** A critic trained on ``m`` samples falls short of the optimal critic
+  by an amount that shrinks with ``m``. With a second group trained on ``m / 2`` samples and
+  read out on the same folds, the two values are extrapolated to infinite training data along
+  ``I(m) = I_inf - a / m`` (Abdelaleem, Martini & Nemenman, 2025, extrapolate subsample
+  estimates linearly in ``1/N`` in the same way): ``I_inf = 2 I(m) - I(m / 2)``.
+* **Uncertainty.** The variance of the estimate is the larger of two data-driven estimates:
+  the per-sample influences (held-out sampling noise, with the critics fixed) and the spread of
+  the fold estimates (which also sees how differently the critics trained). Intervals are
+  normal, ``estimate ± z * std``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+import torch
+from scipy.stats import chi2, norm
+from torch import Tensor
+
+from ._crossfit import CriticLayout
+from .objectives import log_mean_exp
+
+# I(m) = I_inf - a * m**-EXPONENT; with training sizes m and m / 2 the extrapolation weight
+# of the difference I(m) - I(m / 2) is 1 / (2**EXPONENT - 1).
+EXTRAPOLATION_EXPONENT = 1.0
+EXTRAPOLATION_WEIGHT = 1.0 / (2.0**EXTRAPOLATION_EXPONENT - 1.0)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """One estimated quantity under the estimate policy (nats).
+
+    Attributes
+    ----------
+    value : float
+        The recommended estimate (bias-corrected when a ``"half"`` group exists).
+    raw : float
+        The cross-fitted held-out value of the full-size critics, uncorrected.
+    std : float
+        Standard error of ``value``: the larger of ``noise_std`` and the fold spread's.
+    noise_std : float
+        Standard error from the held-out samples' influences alone (critics held fixed).
+    folds : tuple of float
+        Per-fold values of the estimate (bias-corrected when ``value`` is).
+    """
+
+    value: float
+    raw: float
+    std: float
+    noise_std: float
+    folds: tuple[float, ...]
+
+    def interval(self, level: float, lower: float | None = None) -> tuple[float, float]:
+        """Normal ``level`` interval, optionally clipped below at ``lower``."""
+        half = float(norm.ppf(0.5 + level / 2.0)) * self.std
+        low, high = self.value - half, self.value + half
+        if lower is not None:
+            low = max(low, lower)
+        return (low, high)
+
+
+def shifted(estimate: Estimate, offset: float) -> Estimate:
+    """The estimate of ``quantity + offset`` (e.g. an entropy moved back to data units)."""
+    return replace(
+        estimate,
+        value=estimate.value + offset,
+        raw=estimate.raw + offset,
+        folds=tuple(v + offset for v in estimate.folds),
+    )
+
+
+def dv_statistics(
+    t_joint: Tensor, mask: Tensor, t_marginal: Tensor, rows: Tensor, cols: Tensor
+) -> tuple[Tensor, Tensor]:
+    """Per-critic DV bound and the influence of each held-out sample on it.
+
+    Parameters
+    ----------
+    t_joint : Tensor of shape (n_critics, n)
+        Critic values on the held-out joint pairs (padding where ``mask`` is False).
+    mask : Tensor of shape (n_critics, n)
+        Real held-out entries.
+    t_marginal : Tensor of shape (n_critics, n_pairs)
+        Critic values on the product-of-marginal pairs ``(x[rows], y[cols])``.
+    rows, cols : Tensor of shape (n_critics, n_pairs)
+        Positions (in ``0 .. n - 1``) of the pairs' ``x`` and ``y``.
+
+    Returns
+    -------
+    values : Tensor of shape (n_critics,)
+    influence : Tensor of shape (n_critics, n)
+        Zero on padding.
+    """
+    weights = mask.to(t_joint.dtype)
+    counts = weights.sum(dim=1)
+    joint_mean = (t_joint * weights).sum(dim=1) / counts
+    values = joint_mean - log_mean_exp(t_marginal, dim=1)
+    # Share of each held-out sample in the partition term, as an x and as a y of a pair.
+    pair_weights = torch.softmax(t_marginal, dim=1)
+    share = torch.zeros_like(t_joint)
+    share.scatter_add_(1, rows, pair_weights).scatter_add_(1, cols, pair_weights)
+    influence = (t_joint - joint_mean[:, None]) - (counts[:, None] * share - 2.0)
+    return values, influence * weights
+
+
+def mean_statistics(per_sample: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
+    """Per-critic mean of a per-sample quantity and the samples' influences on it."""
+    weights = mask.to(per_sample.dtype)
+    values = (per_sample * weights).sum(dim=1) / weights.sum(dim=1)
+    return values, (per_sample - values[:, None]) * weights
+
+
+def combine(values: Tensor, influence: Tensor, layout: CriticLayout) -> Estimate:
+    """Cross-fitted, bias-corrected estimate and its standard error (see the module notes).
+
+    Parameters
+    ----------
+    values : Tensor of shape (n_critics,)
+        Each critic's held-out value.
+    influence : Tensor of shape (n_critics, n)
+        Each held-out sample's influence on its critic's value (zero on padding).
+    layout : CriticLayout
+        Which critic belongs to which group and fold.
+    """
+    values = values.detach().double().cpu()
+    influence = influence.detach().double().cpu()
+    sizes = layout.held_out_size.double().cpu()
+    full = layout.members("full")
+    per_fold = values[full]
+    fold_influence = influence[full]
+    raw = float((per_fold * sizes[full]).sum() / sizes[full].sum())
+    if "half" in layout.groups:
+        half = layout.members("half")
+        per_fold = per_fold + EXTRAPOLATION_WEIGHT * (per_fold - values[half])
+        fold_influence = fold_influence + EXTRAPOLATION_WEIGHT * (fold_influence - influence[half])
+    weights = sizes[full] / sizes[full].sum()
+    value = float((per_fold * weights).sum())
+    if not math.isfinite(value):
+        return Estimate(value, raw, math.nan, math.nan, tuple(per_fold.tolist()))
+    n_total = float(sizes[full].sum())
+    dof = torch.clamp(sizes[full] - 1.0, min=1.0)
+    per_sample_var = (fold_influence.pow(2).sum(dim=1) / dof * sizes[full]).sum() / n_total**2
+    noise_variance = variance = float(per_sample_var)
+    n_folds = len(full)
+    if n_folds > 1:
+        spread = float((weights * (per_fold - value).pow(2)).sum()) * n_folds / (n_folds - 1)
+        variance = max(variance, spread / n_folds)
+    return Estimate(
+        value, raw, math.sqrt(variance), math.sqrt(noise_variance), tuple(per_fold.tolist())
+    )
+
+
+def fold_disagreement(estimate: Estimate) -> float:
+    """Chi-square p-value that the fold values differ only by held-out noise (1 for one fold)."""
+    folds = np.asarray(estimate.folds)
+    if folds.size < 2 or not estimate.noise_std > 0:
+        return 1.0
+    # Each fold's standard error is about sqrt(K) times that of the pooled estimate.
+    fold_var = estimate.noise_std**2 * folds.size
+    statistic = float(((folds - folds.mean()) ** 2).sum() / fold_var)
+    return float(chi2.sf(statistic, folds.size - 1))

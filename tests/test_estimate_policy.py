@@ -1,0 +1,149 @@
+"""The estimate policy: cross-fitting folds, the readout's standard error, intervals, warnings."""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from _estimators import ESTIMATOR_CLASSES, dependent_data, small
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GroupKFold, ShuffleSplit
+
+from skmine import MINE, MINEE
+from skmine._crossfit import make_folds, training_layout
+from skmine._evaluation import held_out_pairs
+from skmine._readout import Estimate, combine, dv_statistics, fold_disagreement
+from skmine.objectives import donsker_varadhan
+
+X0, Y0 = dependent_data()
+classes = pytest.mark.parametrize("cls", ESTIMATOR_CLASSES, ids=lambda c: c.__name__)
+
+
+def test_int_cv_holds_every_sample_out_exactly_once():
+    X = np.zeros((101, 1))
+    folds = make_folds(4, 101, X, None, 0.2, np.random.RandomState(0))
+    held = np.sort(np.concatenate([test for _, test in folds]))
+    assert np.array_equal(held, np.arange(101))
+    for train, test in folds:
+        assert np.intersect1d(train, test).size == 0
+        assert train.size + test.size == 101
+
+
+def test_a_splitter_or_an_iterable_of_splits_is_accepted():
+    X = np.zeros((60, 1))
+    groups = np.repeat(np.arange(6), 10)
+    splits = list(GroupKFold(3).split(X, groups=groups))
+    folds = make_folds(splits, 60, X, None, 0.2, np.random.RandomState(0))
+    for train, test in folds:
+        assert np.intersect1d(groups[train], groups[test]).size == 0
+
+
+def test_overlapping_test_sets_are_refused():
+    X = np.zeros((50, 1))
+    with pytest.raises(ValueError, match="at most once"):
+        make_folds(ShuffleSplit(5, test_size=0.3, random_state=0), 50, X, None, 0.2, None)
+
+
+def test_too_many_folds_for_the_data_is_a_clear_error():
+    with pytest.raises(ValueError, match="cannot be cut into cv=10 folds"):
+        MINE(cv=10).fit(X0[:15], Y0[:15])
+
+
+def test_half_critics_train_on_half_of_their_folds_training_set():
+    rng = np.random.RandomState(0)
+    folds = make_folds(3, 90, np.zeros((90, 1)), None, 0.2, rng)
+    layout = training_layout(folds, ["full", "half"], rng)
+    assert layout.group == ["full"] * 3 + ["half"] * 3
+    for c in range(3):
+        full = set(layout.train_index[c, : layout.train_size[c]].tolist())
+        half = set(layout.train_index[c + 3, : layout.train_size[c + 3]].tolist())
+        assert half < full and len(half) == len(full) // 2
+        assert torch.equal(layout.held_out[c], layout.held_out[c + 3])
+
+
+def _gaussian_log_ratio(rho):
+    def critic(x, y):
+        q = (x**2 - 2 * rho * x * y + y**2) / (1 - rho**2)
+        return -0.5 * math.log(1 - rho**2) - 0.5 * q + 0.5 * (x**2 + y**2)
+
+    return critic
+
+
+def test_influence_standard_error_matches_the_spread_over_fresh_held_out_sets():
+    # A fixed critic (the true log density ratio of a Gaussian pair): the readout's sampling
+    # noise over 300 fresh held-out sets must match the standard error the influences give.
+    rho, n = 0.6, 400
+    critic = _gaussian_log_ratio(rho)
+    generator = torch.Generator().manual_seed(0)
+    rng = np.random.RandomState(0)
+    layout = training_layout([(np.arange(2), np.arange(n))], ["full"], rng)
+    rows, cols = held_out_pairs(layout, 8 * n, generator)
+    values, errors = [], []
+    for _ in range(300):
+        x = torch.from_numpy(rng.standard_normal(n)).float()
+        y = rho * x + math.sqrt(1 - rho**2) * torch.from_numpy(rng.standard_normal(n)).float()
+        t_joint = critic(x, y)[None]
+        t_marginal = critic(x[rows[0]], y[cols[0]])[None]
+        value, influence = dv_statistics(
+            t_joint, torch.ones_like(t_joint, dtype=torch.bool), t_marginal, rows, cols
+        )
+        assert float(value[0]) == pytest.approx(float(donsker_varadhan(t_joint, t_marginal)))
+        assert abs(float(influence.sum())) < 1e-3 * n
+        estimate = combine(value, influence, layout)
+        values.append(estimate.value)
+        errors.append(estimate.std)
+    assert np.mean(errors) == pytest.approx(np.std(values), rel=0.15)
+    truth = -0.5 * math.log(1 - rho**2)
+    assert np.mean(values) == pytest.approx(truth, abs=3 * np.std(values) / math.sqrt(300))
+
+
+def test_fold_spread_widens_the_error_and_is_flagged():
+    noisy = Estimate(1.0, 1.0, 0.01, 0.01, (0.7, 1.0, 1.3))
+    assert fold_disagreement(noisy) < 1e-3
+    calm = Estimate(1.0, 1.0, 0.05, 0.05, (0.98, 1.0, 1.02))
+    assert fold_disagreement(calm) > 0.5
+
+
+@classes
+def test_every_estimator_reports_an_interval_around_its_estimate(cls):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        wide = small(cls, max_iter=200).fit(X0, Y0)
+        narrow = small(cls, max_iter=200, confidence_level=0.5).fit(X0, Y0)
+    low, high = wide.mutual_info_ci_
+    assert low <= wide.mutual_info_ <= high
+    assert wide.mutual_info_std_ > 0
+    assert narrow.mutual_info_ == wide.mutual_info_
+    assert narrow.mutual_info_ci_[1] - narrow.mutual_info_ci_[0] < high - low
+    assert wide.n_folds_ == wide.cv == 3
+
+
+def test_bias_correction_reports_both_values_and_doubles_the_critics():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est = small(MINE, max_iter=200, bias_correction=True).fit(X0, Y0)
+    assert est.critic_.n_critics == 6
+    half = 2 * est.mutual_info_raw_ - est.mutual_info_  # I(m/2), by the extrapolation rule
+    assert est.mutual_info_ != est.mutual_info_raw_
+    assert 0 < half < est.mutual_info_raw_ + 0.2
+
+
+def test_one_split_is_the_policy_of_cv_none():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est = small(MINE, max_iter=100, cv=None).fit(X0, Y0)
+    assert est.n_folds_ == 1 and est.critic_.n_critics == 1
+
+
+def test_minee_entropies_have_intervals():
+    rng = np.random.RandomState(0)
+    X = 2.0 * rng.standard_normal((2000, 1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est = MINEE(random_state=0, max_iter=600, eval_interval=50).fit(X)
+    truth = 0.5 * math.log(2 * math.pi * math.e * 4.0)
+    low, high = est.entropy_x_ci_
+    assert low < est.entropy_x_ < high
+    assert 0 < est.entropy_x_std_ < 0.05
+    assert est.entropy_x_ == pytest.approx(truth, abs=0.06)
