@@ -306,7 +306,7 @@ def _fit_scaler(scaling: str | None, A: np.ndarray, random_state: int, name: str
     if scaling == "standard":
         scaler = StandardScaler()
         low, high = np.full(A.shape[1], np.inf), np.full(A.shape[1], -np.inf)
-        with np.errstate(over="ignore"):  # an overflowing variance is reported just below
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported just below
             for start in range(0, A.shape[0], CHUNK_ROWS):
                 chunk = np.asarray(A[start : start + CHUNK_ROWS], dtype=np.float64)
                 scaler.partial_fit(chunk)

@@ -73,7 +73,9 @@ default="{activation}"
         Seeds the folds, the critics' initialisation and the minibatches. With an int, fits
         on the CPU are reproducible bit for bit.
     verbose : int, default=0
-        Print the estimates at every evaluation.
+        ``1``: a progress bar on stderr (:mod:`tqdm`: iterations, the held-out estimate, rate
+        and time left; at the end why training stopped and which checkpoint is reported).
+        ``2``: also one line per evaluation on stdout.
 '''
 
 

@@ -37,8 +37,8 @@ def batched_scores(critic: BatchedConcatCritic, x: Tensor, y: Tensor, width: int
 
 def batched_dv(
     critic: BatchedConcatCritic, x: Tensor, y: Tensor, rows: Tensor, cols: Tensor, width: int
-) -> tuple[Tensor, Tensor]:
-    """Per-critic DV bound on held-out data, and the critic values on the joint pairs.
+) -> tuple[Tensor, Tensor, Tensor]:
+    """Per-critic DV bound on held-out data, and the critic values on joint and marginal pairs.
 
     The product of marginals is represented by the pairs ``(x[rows], y[cols])``.
     """
@@ -51,7 +51,7 @@ def batched_dv(
         ],
         dim=1,
     )
-    return _batched_dv(t_joint, t_marginal), t_joint
+    return _batched_dv(t_joint, t_marginal), t_joint, t_marginal
 
 
 class PerFeatureProblem:
@@ -119,7 +119,7 @@ class PerFeatureProblem:
         return loss, _batched_dv(t_joint, t_marginal).detach().sum()
 
     def evaluate(self) -> dict[str, float]:
-        dv, _ = batched_dv(
+        dv, _, _ = batched_dv(
             self.module, self.x_select, self.y_select, self._rows, self._cols, self.width
         )
         improved = torch.isfinite(dv) & (dv > self.best + self.tol)

@@ -167,6 +167,7 @@ def train(problem: Problem, config: TrainingConfig) -> TrainingResult:
     running_estimate = torch.zeros((), device=device)
     steps_since_eval = 0
     started = time.perf_counter()
+    bar = progress_bar(config.max_iter, "fit", enabled=config.verbose >= 1)
 
     try:
         for iteration in range(1, config.max_iter + 1):
@@ -228,7 +229,11 @@ def train(problem: Problem, config: TrainingConfig) -> TrainingResult:
                 evaluations_without_improvement = 0
             else:
                 evaluations_without_improvement += 1
-            if config.verbose:
+            if bar is not None:
+                shown = metrics.get("mutual_info", metrics["estimate"])
+                bar.update(iteration - bar.n)
+                bar.set_postfix_str(f"held-out {shown:.4f} nats", refresh=False)
+            if config.verbose >= 2:
                 rate = iteration / (time.perf_counter() - started)
                 mi = metrics.get("mutual_info")
                 mi_text = "" if mi is None else f"  MI {mi:8.4f}"
@@ -249,6 +254,12 @@ def train(problem: Problem, config: TrainingConfig) -> TrainingResult:
             stacklevel=4,
         )
 
+    if bar is not None:
+        bar.set_postfix_str(
+            f"{result.stop_reason.replace('_', ' ')}; checkpoint of iteration "
+            f"{result.best_iteration}"
+        )
+        bar.close()
     module.load_state_dict(best_state)
     module.eval()
     if not result.best_metrics:
@@ -339,5 +350,16 @@ def _fused_adam_supported(device: torch.device) -> bool:
 
 
 def _say(config: TrainingConfig, message: str) -> None:
-    if config.verbose:
+    if config.verbose >= 2:
         print(message, flush=True)
+
+
+def progress_bar(total: int, unit: str, enabled: bool):
+    """A :mod:`tqdm` bar on stderr (``None`` when disabled), with rate and time left."""
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(
+        total=total, unit="it" if unit == "fit" else unit, desc=unit, leave=True, dynamic_ncols=True
+    )

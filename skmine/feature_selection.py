@@ -12,6 +12,7 @@ from joblib import Parallel, delayed
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_X_y
+from torch import Tensor
 
 from ._data import (
     Preprocessor,
@@ -24,7 +25,8 @@ from ._data import (
 )
 from ._evaluation import marginal_pairs
 from ._per_feature import PerFeatureProblem, batched_dv, batched_scores
-from ._training import TrainingConfig, train
+from ._readout import dv_statistics
+from ._training import TrainingConfig, progress_bar, train
 from .critics import ACTIVATIONS, BatchedConcatCritic
 
 __all__ = ["mutual_info_neural"]
@@ -50,6 +52,8 @@ SCORE_EVAL_PAIRS = 16_384
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "block_size": [Interval(Integral, 1, None, closed="left")],
         "n_permutations": [Interval(Integral, 0, None, closed="left")],
+        "return_std": ["boolean"],
+        "verbose": ["verbose"],
         "n_jobs": [Integral, None],
         "device": [str, torch.device],
         "random_state": ["random_state"],
@@ -73,6 +77,8 @@ def mutual_info_neural(
     validation_fraction: float = 0.3,
     block_size: int = 32,
     n_permutations: int = 0,
+    return_std: bool = False,
+    verbose: int = 0,
     n_jobs: int | None = None,
     device: str | torch.device = "auto",
     random_state=None,
@@ -125,6 +131,12 @@ def mutual_info_neural(
     block_size : int, default=32
         Features whose critics are trained together in one batched model. The results do
         not depend on ``n_jobs``, but they do depend on ``block_size``.
+    return_std : bool, default=False
+        Also return each score's standard error (for direct calls: a selector would take a
+        second returned array for p-values).
+    verbose : int, default=0
+        ``1``: a progress bar on stderr (:mod:`tqdm`) over the feature blocks, with the
+        time left.
     n_permutations : int, default=0
         When positive, also return permutation-test p-values computed with this many
         permutations of the held-out target (for
@@ -152,6 +164,9 @@ def mutual_info_neural(
     pvalues : ndarray of shape (n_features,)
         Only when ``n_permutations > 0``: ``(1 + #{permutations whose statistic is at least
         the observed one}) / (1 + n_permutations)``.
+    stds : ndarray of shape (n_features,)
+        Only when ``return_std=True``: the standard error of each (unclipped) score, from the
+        influence of every score-split sample on its DV bound (see Notes). Returned last.
 
     See Also
     --------
@@ -245,7 +260,8 @@ def mutual_info_neural(
     }
     starts = range(0, n_features, block_size)
     block_seeds = np.random.SeedSequence(seed).generate_state(len(starts))
-    results = Parallel(n_jobs=n_jobs)(
+    bar = progress_bar(n_features, "features", enabled=verbose >= 1)
+    blocks = Parallel(n_jobs=n_jobs, return_as="generator")(
         delayed(_score_block)(
             _prepare_block(X[:, s : s + block_size], discrete_mask[s : s + block_size], seed),
             y_all,
@@ -255,10 +271,20 @@ def mutual_info_neural(
         )
         for s, block_seed in zip(starts, block_seeds, strict=True)
     )
+    results = []
+    for block in blocks:
+        results.append(block)
+        if bar is not None:
+            bar.update(block[0].size)
+    if bar is not None:
+        bar.close()
     scores = np.maximum(np.concatenate([r[0] for r in results]), 0.0)
+    out = [scores]
     if n_permutations:
-        return scores, np.concatenate([r[1] for r in results])
-    return scores
+        out.append(np.concatenate([r[1] for r in results]))
+    if return_std:
+        out.append(np.concatenate([r[2] for r in results]))
+    return out[0] if len(out) == 1 else tuple(out)
 
 
 def _validate(X, y) -> tuple[np.ndarray | sp.csc_matrix, np.ndarray]:
@@ -337,7 +363,7 @@ def _prepare_block(X_block, discrete: np.ndarray, seed: int) -> np.ndarray:
 
 def _score_block(
     x: np.ndarray, y: np.ndarray, splits, seed: int, settings: dict
-) -> tuple[np.ndarray, np.ndarray | None]:
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
     """Train one block's critics and score its features on the score split."""
     device = settings["device"]
     train_idx, select_idx, score_idx = (torch.tensor(idx, device=device) for idx in splits)
@@ -367,10 +393,11 @@ def _score_block(
     x_score, y_score = x_t[score_idx], y_t[score_idx]
     with torch.no_grad():
         rows, cols = marginal_pairs(len(score_idx), SCORE_EVAL_PAIRS, generator)
-        dv, t_joint = batched_dv(critic, x_score, y_score, rows, cols, width)
+        dv, t_joint, t_marginal = batched_dv(critic, x_score, y_score, rows, cols, width)
         scores = dv.cpu().double().numpy()
+        stds = _standard_errors(t_joint, t_marginal, rows, cols)
         if not settings["n_permutations"]:
-            return scores, None
+            return scores, None, stds
         observed = t_joint.mean(dim=1)
         exceed = torch.zeros(observed.shape, dtype=torch.int64, device=device)
         for _ in range(settings["n_permutations"]):
@@ -378,4 +405,15 @@ def _score_block(
             permuted = batched_scores(critic, x_score, y_score[perm], width).mean(dim=1)
             exceed += permuted >= observed
     pvalues = (1.0 + exceed.cpu().numpy()) / (1.0 + settings["n_permutations"])
-    return scores, pvalues
+    return scores, pvalues, stds
+
+
+def _standard_errors(t_joint: Tensor, t_marginal: Tensor, rows: Tensor, cols: Tensor) -> np.ndarray:
+    """Influence-function standard error of each feature's DV bound on the score split."""
+    n_critics, n = t_joint.shape
+    mask = torch.ones_like(t_joint, dtype=torch.bool)
+    _, influence = dv_statistics(
+        t_joint, mask, t_marginal, rows.expand(n_critics, -1), cols.expand(n_critics, -1)
+    )
+    variance = influence.double().pow(2).sum(dim=1) / max(n - 1, 1) / n
+    return variance.sqrt().cpu().numpy()

@@ -15,6 +15,9 @@ from skmine._cli_data import check_k, read_columns
 from skmine._progress import describe_stop
 from skmine.datasets import correlated_gaussians
 
+# The tests train with small budgets on purpose; the warnings that provokes are expected.
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
 # The checkout under test, whatever is installed: subprocesses import skmine from here.
 SOURCE_ROOT = str(Path(skmine.__file__).resolve().parents[1])
 
@@ -37,9 +40,11 @@ def test_estimate_prints_mi_close_to_truth_and_a_progress_bar(csv_file, capsys):
     assert main(argv) == 0
     out, err = capsys.readouterr()
     line = next(row for row in out.splitlines() if row.startswith("I(X; Y)"))
-    estimate = float(line.split()[-1])
-    assert abs(estimate - truth) < 0.15 * truth
-    assert "[" in err and "600/600 it" in err
+    estimate, interval = line.removeprefix("I(X; Y)").split(maxsplit=1)
+    low, high = (float(v) for v in interval.strip("[]").split(","))
+    assert abs(float(estimate) - truth) < 0.15 * truth
+    assert low < float(estimate) < high
+    assert "600/600" in err and "held-out" in err and "checkpoint of iteration" in err
 
 
 def test_minee_prints_mi_and_entropies(csv_file, capsys):
@@ -48,7 +53,7 @@ def test_minee_prints_mi_and_entropies(csv_file, capsys):
     assert main([*argv, "--max-iter", "600", "--no-progress"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[-1].startswith("Training: ")
-    values = dict(line.rsplit(maxsplit=1) for line in lines[1:-1])
+    values = dict(line.split("[")[0].rsplit(maxsplit=1) for line in lines[1:-1])
     values = {label.strip(): float(v) for label, v in values.items()}
     standard_2d = np.log(2 * np.pi * np.e)  # H of a standard 2-D Gaussian
     assert values["I(X; Y)"] == pytest.approx(truth, rel=0.15)
@@ -144,6 +149,11 @@ def test_demo_runs_with_no_arguments(monkeypatch, capsys):
     assert main([]) == 0
     out = capsys.readouterr().out
     assert "HG(0.5, 1), N=300" in out and "KSG (k=3)" in out
+    assert out.index("About 1-2 minutes") < out.index("HG(0.5, 1), N=300")
+    mine_line = next(line for line in out.splitlines() if " MINE " in line)
+    low, high = (float(v) for v in mine_line.split("[")[1].split("]")[0].split(","))
+    assert low <= float(mine_line.split()[4]) <= high
+    assert "95% interval for sampling noise" in out
 
 
 @pytest.fixture
@@ -298,7 +308,8 @@ def test_estimate_says_why_training_stopped(csv_file, capsys):
     assert last.startswith("Training: early stopping at iteration ")
     assert " of 5000 (no held-out improvement in 10 evaluations); estimates from the " in last
     stopped_at = int(last.split("iteration ")[1].split()[0])
-    assert f"{stopped_at}/5000 it" in err and stopped_at < 5000
+    assert f"{stopped_at}/5000" in err and stopped_at < 5000
+    assert "early stopping; checkpoint of iteration" in err
 
 
 @pytest.mark.parametrize(

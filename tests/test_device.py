@@ -16,6 +16,9 @@ from skmine import MINE, MINEE, DeepInfoMaxJSD
 from skmine.datasets import correlated_gaussians
 from skmine.feature_selection import mutual_info_neural
 
+# The tests train with small budgets on purpose; the warnings that provokes are expected.
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
 cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 
 

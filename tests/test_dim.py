@@ -6,6 +6,9 @@ import pytest
 from skmine import DeepInfoMaxJSD
 from skmine.datasets import correlated_gaussians
 
+# The tests train with small budgets on purpose; the warnings that provokes are expected.
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
 
 @pytest.fixture(scope="module")
 def fitted():

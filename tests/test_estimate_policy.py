@@ -16,6 +16,9 @@ from skmine._evaluation import held_out_pairs
 from skmine._readout import Estimate, combine, dv_statistics, fold_disagreement
 from skmine.objectives import donsker_varadhan
 
+# The tests train with small budgets on purpose; the warnings that provokes are expected.
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
 X0, Y0 = dependent_data()
 classes = pytest.mark.parametrize("cls", ESTIMATOR_CLASSES, ids=lambda c: c.__name__)
 

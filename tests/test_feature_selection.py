@@ -42,6 +42,11 @@ def test_close_to_closed_form_gaussian_mi():
     truth = -0.5 * np.log(1 - rhos**2)
     scores = mutual_info_neural(X, y, max_iter=400, random_state=0)
     np.testing.assert_allclose(scores, truth, atol=0.08, rtol=0.12)
+    again, stds = mutual_info_neural(X, y, max_iter=400, random_state=0, return_std=True)
+    np.testing.assert_array_equal(again, scores)
+    # n_score = 600 samples: the DV bound's sampling noise grows with the MI.
+    assert np.all(stds > 0) and np.all(np.diff(stds) > 0) and stds[-1] < 0.1
+    assert np.all(np.abs(scores - truth) < 4 * stds + 0.02)
 
 
 def test_discrete_and_string_targets_agree():
@@ -104,6 +109,13 @@ def test_results_identical_across_n_jobs():
     serial = mutual_info_neural(X, y, n_jobs=1, **kwargs)
     parallel = mutual_info_neural(X, y, n_jobs=2, **kwargs)
     np.testing.assert_array_equal(serial, parallel)
+
+
+def test_progress_bar_counts_the_features(capsys):
+    X, y = nonlinear_problem(n=400, n_noise=3)
+    mutual_info_neural(X, y, max_iter=20, block_size=2, verbose=1, random_state=0)
+    err = capsys.readouterr().err
+    assert f"{X.shape[1]}/{X.shape[1]}" in err and "features" in err
 
 
 def test_dask_local_cluster_gives_the_same_scores():

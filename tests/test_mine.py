@@ -11,6 +11,9 @@ from sklearn.utils._param_validation import InvalidParameterError
 from skmine import MINE
 from skmine.datasets import correlated_gaussians, mixed_gaussians
 
+# The tests train with small budgets on purpose; the warnings that provokes are expected.
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
 FAST = dict(max_iter=600, eval_interval=50)
 
 

@@ -9,6 +9,9 @@ from skmine import MINEE
 from skmine._readout import Estimate
 from skmine.datasets import TASKS, correlated_gaussians, mixed_gaussians
 
+# The tests train with small budgets on purpose; the warnings that provokes are expected.
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
 FAST = dict(max_iter=1500, eval_interval=50)
 
 

@@ -15,6 +15,9 @@ from torch import nn
 from skmine._training import TrainingConfig, convergence_problems, train
 from skmine.critics import ConcatCritic
 
+# The tests train with small budgets on purpose; the warnings that provokes are expected.
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
 X0, Y0 = dependent_data()
 classes = pytest.mark.parametrize("cls", ESTIMATOR_CLASSES, ids=lambda c: c.__name__)
 
