@@ -23,7 +23,7 @@ from torch import nn
 from ._crossfit import make_folds, readout_layout, training_layout
 from ._data import Preprocessor, resolve_device, validate_xy
 from ._readout import Estimate, fold_disagreement
-from ._training import MonitoredProblem, Problem, TrainingConfig, train
+from ._training import MonitoredProblem, Problem, TrainingConfig, torch_threads, train
 from .critics import ACTIVATIONS, make_critics
 
 SCORE_SEED = 0
@@ -57,6 +57,7 @@ class BaseMIEstimator(BaseEstimator, ABC):
         "scaling": [StrOptions({"standard", "rank-gaussian"}), None],
         "discrete_target": [StrOptions({"auto"}), "boolean"],
         "device": [str, torch.device],
+        "n_threads": [Interval(Integral, 1, None, closed="left"), None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -149,7 +150,7 @@ class BaseMIEstimator(BaseEstimator, ABC):
             x_eval, y_eval = self._preprocessed_tensors(prep, *eval_set)
             x_eval, y_eval = x_eval.to(device), y_eval.to(device)
         cuda_devices = [device] if device.type == "cuda" else []
-        with torch.random.fork_rng(devices=cuda_devices):
+        with torch.random.fork_rng(devices=cuda_devices), torch_threads(self.n_threads):
             torch.manual_seed(seed)
             generator = torch.Generator(device=device).manual_seed(seed)
             module = self._build_module(prep.dim_x_, prep.dim_y_, layout.n_critics).to(device)
@@ -201,7 +202,7 @@ class BaseMIEstimator(BaseEstimator, ABC):
         generator = torch.Generator().manual_seed(SCORE_SEED)
         layout = readout_layout(x.shape[0], *self._critic_layout)
         problem = self._make_problem(self.critic_, x, y_t, layout, generator)
-        with torch.no_grad():
+        with torch.no_grad(), torch_threads(self.n_threads):
             return problem.score()
 
     # -- helpers ---------------------------------------------------------------------------

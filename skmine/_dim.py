@@ -88,6 +88,7 @@ class DeepInfoMaxJSD(BaseMIEstimator):
         scaling="rank-gaussian",
         discrete_target="auto",
         device="auto",
+        n_threads=None,
         random_state=None,
         verbose=0,
     ):
@@ -109,6 +110,7 @@ class DeepInfoMaxJSD(BaseMIEstimator):
         self.scaling = scaling
         self.discrete_target = discrete_target
         self.device = device
+        self.n_threads = n_threads
         self.random_state = random_state
         self.verbose = verbose
 

@@ -69,6 +69,11 @@ default="{activation}"
         integer values, at least 10 samples per value).
     device : str or torch.device, default="auto"
         Where to train: ``"auto"`` (CUDA when available, else CPU), ``"cpu"``, ``"cuda:1"``...
+    n_threads : int, default=None
+        Torch intra-op threads while fitting and scoring (restored afterwards); ``None``
+        keeps torch's setting (all cores, or ``OMP_NUM_THREADS``). A small critic's step is
+        short: with another program holding a core, or several fits in parallel, use 1
+        (``benchmarks/threads.py``: see the README's thread policy).
     random_state : int, RandomState instance or None, default=None
         Seeds the folds, the critics' initialisation and the minibatches. With an int, fits
         on the CPU are reproducible bit for bit.

@@ -119,6 +119,7 @@ class MINE(BaseMIEstimator):
         scaling="rank-gaussian",
         discrete_target="auto",
         device="auto",
+        n_threads=None,
         random_state=None,
         verbose=0,
     ):
@@ -142,6 +143,7 @@ class MINE(BaseMIEstimator):
         self.scaling = scaling
         self.discrete_target = discrete_target
         self.device = device
+        self.n_threads = n_threads
         self.random_state = random_state
         self.verbose = verbose
 

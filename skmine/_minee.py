@@ -172,6 +172,7 @@ class MINEE(BaseMIEstimator):
         scaling="standard",
         discrete_target="auto",
         device="auto",
+        n_threads=None,
         random_state=None,
         verbose=0,
     ):
@@ -196,6 +197,7 @@ class MINEE(BaseMIEstimator):
         self.scaling = scaling
         self.discrete_target = discrete_target
         self.device = device
+        self.n_threads = n_threads
         self.random_state = random_state
         self.verbose = verbose
 

@@ -8,7 +8,7 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 import torch
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_X_y
@@ -26,7 +26,7 @@ from ._data import (
 from ._evaluation import marginal_pairs
 from ._per_feature import PerFeatureProblem, batched_dv, batched_scores
 from ._readout import dv_statistics
-from ._training import TrainingConfig, progress_bar, train
+from ._training import TrainingConfig, progress_bar, torch_threads, train
 from .critics import ACTIVATIONS, BatchedConcatCritic
 
 __all__ = ["mutual_info_neural"]
@@ -149,13 +149,15 @@ def mutual_info_neural(
         ``n_features / alpha`` permutations.
     n_jobs : int, default=None
         Feature blocks trained in parallel with :mod:`joblib` (``None``: 1 unless in a
-        :func:`joblib.parallel_config` context; ``-1``: all cores). Under
+        :func:`joblib.parallel_config` context; ``-1``: all cores); with more than one job
+        each block trains with one torch thread. Under
         ``joblib.parallel_config(backend="dask")`` the blocks run on a Dask cluster.
     device : str or torch.device, default="auto"
         Where to train: ``"auto"`` (CUDA when available, else CPU), ``"cpu"``, ``"cuda:1"``...
     random_state : int, RandomState instance or None, default=None
         Seeds the split and, through one derived seed per feature block, the critics and
-        minibatches. With an int, results on the CPU are identical for every ``n_jobs``.
+        minibatches. With an int, results on the CPU agree for every ``n_jobs`` up to float
+        rounding (one torch thread per worker rounds reductions differently on some CPUs).
 
     Returns
     -------
@@ -257,6 +259,9 @@ def mutual_info_neural(
         "n_permutations": n_permutations,
         "config": config,
         "device": device,
+        # One torch thread per joblib worker, as scikit-learn limits BLAS threads: several
+        # blocks training at once on all cores each would oversubscribe them.
+        "n_threads": None if effective_n_jobs(n_jobs) == 1 else 1,
     }
     starts = range(0, n_features, block_size)
     block_seeds = np.random.SeedSequence(seed).generate_state(len(starts))
@@ -362,6 +367,14 @@ def _prepare_block(X_block, discrete: np.ndarray, seed: int) -> np.ndarray:
 
 
 def _score_block(
+    x: np.ndarray, y: np.ndarray, splits, seed: int, settings: dict
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """Train one block's critics and score its features, with the block's torch threads."""
+    with torch_threads(settings["n_threads"]):
+        return _train_and_score_block(x, y, splits, seed, settings)
+
+
+def _train_and_score_block(
     x: np.ndarray, y: np.ndarray, splits, seed: int, settings: dict
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
     """Train one block's critics and score its features on the score split."""

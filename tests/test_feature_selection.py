@@ -108,7 +108,8 @@ def test_results_identical_across_n_jobs():
     kwargs = {"max_iter": 60, "block_size": 3, "random_state": 7}
     serial = mutual_info_neural(X, y, n_jobs=1, **kwargs)
     parallel = mutual_info_neural(X, y, n_jobs=2, **kwargs)
-    np.testing.assert_array_equal(serial, parallel)
+    # Parallel blocks train with one torch thread each: equal up to float rounding.
+    np.testing.assert_allclose(serial, parallel, rtol=1e-4, atol=1e-5)
 
 
 def test_progress_bar_counts_the_features(capsys):
@@ -129,7 +130,7 @@ def test_dask_local_cluster_gives_the_same_scores():
         parallel_config(backend="dask"),
     ):
         on_dask = mutual_info_neural(X, y, n_jobs=2, **kwargs)
-    np.testing.assert_array_equal(expected, on_dask)
+    np.testing.assert_allclose(expected, on_dask, rtol=1e-4, atol=1e-5)
 
 
 @pytest.mark.parametrize(

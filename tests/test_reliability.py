@@ -280,3 +280,22 @@ def test_thread_counts_agree_within_float_rounding(cls):
             values = [r["validation"] for r in est.history_]
             results.append(np.array([est.mutual_info_, est.score(X0, Y0), *values]))
     np.testing.assert_allclose(results[0], results[1], rtol=1e-4, atol=1e-5)
+
+
+def test_n_threads_applies_during_fit_and_is_restored():
+    threads = torch.get_num_threads()
+    seen = []
+
+    class Recording(nn.Module):
+        def __init__(self, dim_x, dim_y):
+            super().__init__()
+            self.inner = ConcatCritic(dim_x, dim_y, (8,))
+
+        def forward(self, x, y):
+            seen.append(torch.get_num_threads())
+            return self.inner(x, y)
+
+    est = small(ESTIMATOR_CLASSES[0], critic=Recording, max_iter=20, eval_interval=10)
+    est.set_params(n_threads=1).fit(X0, Y0)
+    assert set(seen) == {1}
+    assert torch.get_num_threads() == threads
