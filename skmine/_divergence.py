@@ -15,8 +15,8 @@ from torch import Tensor, nn
 
 from . import objectives
 from ._crossfit import CriticLayout
-from ._evaluation import held_out_pairs
-from ._readout import Estimate, combine, dv_statistics
+from ._evaluation import EVAL_CHUNK, held_out_pairs
+from ._readout import Estimate, combine, dv_statistics, group_mean
 
 TRAINING_BOUNDS = ("mine", "dv", "nwj", "jsd", "smile")
 _BATCHED = {name: torch.vmap(getattr(objectives, name)) for name in ("nwj", "jsd", "smile")}
@@ -128,12 +128,12 @@ class JointMarginalProblem:
             counts = weights.sum(dim=1)
             joint = (-torch.nn.functional.softplus(-t_joint) * weights).sum(dim=1) / counts
             marginal = torch.nn.functional.softplus(t_marginal).mean(dim=1)
-            out["jsd"] = _group_mean((joint - marginal) / 2.0 + math.log(2.0), self.layout, "full")
+            out["jsd"] = group_mean((joint - marginal) / 2.0 + math.log(2.0), self.layout, "full")
         return out
 
     def score(self) -> float:
         """Mean held-out DV bound of the full-size critics (the estimators' ``score``)."""
-        return _group_mean(self.estimates(final=True)["criterion"], self.layout, "full")
+        return group_mean(self.estimates(final=True)["criterion"], self.layout, "full")
 
     def evaluate(self) -> dict[str, float]:
         """Held-out metrics; ``"estimate"`` (the checkpoint criterion) sums every group's bound.
@@ -149,8 +149,7 @@ class JointMarginalProblem:
 
 
 def _chunked(critics: nn.Module, x: Tensor, y: Tensor, rows: Tensor, cols: Tensor) -> Tensor:
-    chunk = max(1, (1 << 16) // max(1, rows.shape[0]))
-    chunk = max(chunk, 4096)
+    chunk = max(1, EVAL_CHUNK // rows.shape[0])
     return torch.cat(
         [
             critics(x[rows[:, s : s + chunk]], y[cols[:, s : s + chunk]])
@@ -160,15 +159,9 @@ def _chunked(critics: nn.Module, x: Tensor, y: Tensor, rows: Tensor, cols: Tenso
     )
 
 
-def _group_mean(values: Tensor, layout: CriticLayout, group: str) -> float:
-    members = layout.members(group)
-    sizes = layout.held_out_size[members].to(values.dtype)
-    return float((values[members] * sizes).sum() / sizes.sum())
-
-
 def _policy_metrics(estimate: Estimate, criterion: Tensor, layout: CriticLayout) -> dict:
     """The history record of an evaluation: criterion, MI, raw MI and its standard error."""
-    total = sum(_group_mean(criterion, layout, g) for g in layout.groups)
+    total = sum(group_mean(criterion, layout, g) for g in layout.groups)
     return {
         "estimate": total,
         "mutual_info": estimate.value,

@@ -13,7 +13,7 @@ from torch import Tensor, nn
 
 from . import objectives
 from ._crossfit import CriticLayout
-from ._readout import Estimate, combine, mean_statistics
+from ._readout import Estimate, combine, group_mean, mean_statistics
 
 EVAL_REFERENCE_SAMPLES = 65_536
 MIN_EFFECTIVE_REFERENCE_SAMPLES = 100.0
@@ -145,15 +145,10 @@ class EntropicProblem:
         out["reference_ess"] = float(ess)
         return out
 
-    def _divergence_score(self, divergence: Tensor, group: str) -> float:
-        members = self.layout.members(group)
-        sizes = self.layout.held_out_size[members].to(divergence.dtype)
-        return float((divergence[members] * sizes).sum() / sizes.sum())
-
     def score(self) -> float:
         """Sum of the held-out divergence bounds of the full-size critics."""
         divergences = self.estimates()["divergences"].values()
-        return sum(self._divergence_score(d, "full") for d in divergences)
+        return sum(group_mean(d, self.layout, "full") for d in divergences)
 
     def evaluate(self) -> dict[str, float]:
         """Held-out metrics; ``"estimate"`` sums every critic group's divergence bounds."""
@@ -162,12 +157,12 @@ class EntropicProblem:
         groups = self.layout.groups
         metrics = {
             "estimate": sum(
-                self._divergence_score(d, g) for d in divergences.values() for g in groups
+                group_mean(d, self.layout, g) for d in divergences.values() for g in groups
             )
         }
         for key in self.parts:
             d = divergences.get(key)
-            metrics[f"d_{key}"] = 0.0 if d is None else self._divergence_score(d, "full")
+            metrics[f"d_{key}"] = 0.0 if d is None else group_mean(d, self.layout, "full")
         for key, value in out.items():
             if isinstance(value, Estimate):
                 metrics[key] = value.value

@@ -1,4 +1,4 @@
-"""Held-out readout of a trained critic: the DV bound on many product-of-marginal pairs.
+"""Product-of-marginal pairs for held-out readouts of trained critics.
 
 On held-out data the product of marginals is represented by pairs ``(x_i, y_j)``, ``i != j``:
 every pair when there are few samples, else ``k`` cyclic shifts of a fixed random permutation
@@ -9,9 +9,7 @@ one shuffle, removes most of the variance of the partition term.
 from __future__ import annotations
 
 import torch
-from torch import Tensor, nn
-
-from .objectives import donsker_varadhan
+from torch import Tensor
 
 EVAL_CHUNK = 65_536
 
@@ -42,43 +40,6 @@ def marginal_pairs(
     rows = perm.repeat(n_shifts)
     cols = perm[(torch.arange(n_samples, device=device)[None, :] + shifts[:, None]) % n_samples]
     return rows, cols.reshape(-1)
-
-
-def critic_values(critic: nn.Module, x: Tensor, y: Tensor, chunk: int = EVAL_CHUNK) -> Tensor:
-    """Evaluate ``critic(x, y)`` in chunks (no gradient tracking needed by callers)."""
-    if x.shape[0] <= chunk:
-        return critic(x, y)
-    return torch.cat(
-        [critic(x[s : s + chunk], y[s : s + chunk]) for s in range(0, x.shape[0], chunk)]
-    )
-
-
-def critic_values_on_pairs(
-    critic: nn.Module, x: Tensor, y: Tensor, rows: Tensor, cols: Tensor, chunk: int = EVAL_CHUNK
-) -> Tensor:
-    """Evaluate ``critic(x[rows], y[cols])`` in chunks, without building all pairs at once."""
-    return torch.cat(
-        [
-            critic(x[rows[s : s + chunk]], y[cols[s : s + chunk]])
-            for s in range(0, rows.shape[0], chunk)
-        ]
-    )
-
-
-def dv_readout(
-    critic: nn.Module, x: Tensor, y: Tensor, rows: Tensor, cols: Tensor
-) -> dict[str, Tensor]:
-    """Critic values on joint and marginal pairs, and the DV bound they give.
-
-    Returns
-    -------
-    dict
-        ``"t_joint"``, ``"t_marginal"`` (tensors) and ``"dv"`` (0-d tensor, nats).
-    """
-    t_joint = critic_values(critic, x, y)
-    t_marginal = critic_values_on_pairs(critic, x, y, rows, cols)
-    dv = donsker_varadhan(t_joint, t_marginal)
-    return {"t_joint": t_joint, "t_marginal": t_marginal, "dv": dv}
 
 
 def held_out_pairs(layout, max_pairs: int, generator: torch.Generator) -> tuple[Tensor, Tensor]:

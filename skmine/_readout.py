@@ -163,6 +163,13 @@ def combine(values: Tensor, influence: Tensor, layout: CriticLayout) -> Estimate
     )
 
 
+def group_mean(values: Tensor, layout: CriticLayout, group: str) -> float:
+    """Held-out-sample-weighted mean of per-critic values over one group of critics."""
+    members = layout.members(group)
+    sizes = layout.held_out_size[members].to(device=values.device, dtype=values.dtype)
+    return float((values[members] * sizes).sum() / sizes.sum())
+
+
 def fold_disagreement(estimate: Estimate) -> float:
     """Chi-square p-value that the fold values differ only by held-out noise (1 for one fold)."""
     folds = np.asarray(estimate.folds)
