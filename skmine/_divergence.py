@@ -16,7 +16,7 @@ from torch import Tensor, nn
 from . import objectives
 from ._crossfit import CriticLayout
 from ._evaluation import EVAL_CHUNK, held_out_pairs
-from ._readout import Estimate, combine, dv_statistics, group_mean
+from ._readout import Estimate, combine, dv_statistics, group_mean, mean_statistics
 
 TRAINING_BOUNDS = ("mine", "dv", "nwj", "jsd", "smile")
 _BATCHED = {name: torch.vmap(getattr(objectives, name)) for name in ("nwj", "jsd", "smile")}
@@ -66,7 +66,6 @@ class JointMarginalProblem:
         readout_pairs: int = 65_536,
     ) -> None:
         self.module = critics
-        self.n_critics = layout.n_critics
         self.x, self.y = x, y
         self.layout = layout
         self.batch_size = batch_size
@@ -124,9 +123,7 @@ class JointMarginalProblem:
         out = {"mutual_info": combine(values, influence, self.layout)}
         out["criterion"] = values
         if self.bound == "jsd":
-            weights = mask.to(t_joint.dtype)
-            counts = weights.sum(dim=1)
-            joint = (-torch.nn.functional.softplus(-t_joint) * weights).sum(dim=1) / counts
+            joint, _ = mean_statistics(-torch.nn.functional.softplus(-t_joint), mask)
             marginal = torch.nn.functional.softplus(t_marginal).mean(dim=1)
             out["jsd"] = group_mean((joint - marginal) / 2.0 + math.log(2.0), self.layout, "full")
         return out

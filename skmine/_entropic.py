@@ -64,7 +64,6 @@ class EntropicProblem:
         self.module = critics
         self.references = references
         self.layout = layout
-        self.n_critics = layout.n_critics
         self.parts = {"x": x}
         if "y" in references:
             self.parts["y"] = y
@@ -78,8 +77,8 @@ class EntropicProblem:
         self.cross_entropy = {key: -references[key].log_prob(z) for key, z in self.parts.items()}
 
     def _reference_sample(self, key: str, per_critic: int) -> Tensor:
-        flat = self.references[key].sample(self.n_critics * per_critic, self.generator)
-        return flat.reshape(self.n_critics, per_critic, -1)
+        flat = self.references[key].sample(self.layout.n_critics * per_critic, self.generator)
+        return flat.reshape(self.layout.n_critics, per_critic, -1)
 
     def _critic(self, key: str, z: Tensor) -> Tensor:
         return self.module[key](z, z.new_zeros((*z.shape[:-1], 0)))
