@@ -6,30 +6,27 @@ import math
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
 import torch
 from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
-from sklearn.utils.validation import check_X_y
 from torch import Tensor
 
-from ._data import (
-    Preprocessor,
-    _fit_scaler,
-    _transform,
-    finish_target,
-    pandas_labels,
-    resolve_device,
-    x_must_be_numeric,
-)
+from ._data import Preprocessor, resolve_device
 from ._evaluation import marginal_pairs
+from ._feature_inputs import (
+    discrete_mask_of,
+    encode_features,
+    first_column,
+    validate_features_target,
+)
+from ._joint_selection import JointMutualInfoSelector
 from ._per_feature import PerFeatureProblem, batched_dv, batched_scores
 from ._readout import dv_statistics
 from ._training import TrainingConfig, progress_bar, torch_threads, train
 from .critics import ACTIVATIONS, BatchedConcatCritic
 
-__all__ = ["mutual_info_neural"]
+__all__ = ["JointMutualInfoSelector", "mutual_info_neural"]
 
 SELECT_EVAL_PAIRS = 4_096
 SCORE_EVAL_PAIRS = 16_384
@@ -228,17 +225,17 @@ def mutual_info_neural(
     >>> selector.get_support().nonzero()[0]
     array([0])
     """
-    X, y = _validate(X, y)
+    X, y = validate_features_target(X, y)
     n_samples, n_features = X.shape
     sizes = tuple(int(s) for s in np.atleast_1d(hidden_layer_sizes))
     if not sizes or any(s < 1 for s in sizes):
         raise ValueError(f"hidden_layer_sizes must be positive, got {hidden_layer_sizes!r}")
-    discrete_mask = _discrete_mask(discrete_features, X)
+    discrete_mask = discrete_mask_of(discrete_features, X)
     rng = check_random_state(random_state)
     seed = int(rng.randint(np.iinfo(np.int32).max))
     splits = _split(n_samples, validation_fraction, rng)
 
-    prep = Preprocessor("rank-gaussian", discrete_target, seed).fit(_first_column(X), y)
+    prep = Preprocessor("rank-gaussian", discrete_target, seed).fit(first_column(X), y)
     y_all = prep.transform_y(y, n_samples)
     device = resolve_device(device)
     config = TrainingConfig(
@@ -268,7 +265,7 @@ def mutual_info_neural(
     bar = progress_bar(n_features, "features", enabled=verbose >= 1)
     blocks = Parallel(n_jobs=n_jobs, return_as="generator")(
         delayed(_score_block)(
-            _prepare_block(X[:, s : s + block_size], discrete_mask[s : s + block_size], seed),
+            encode_features(X[:, s : s + block_size], discrete_mask[s : s + block_size], seed),
             y_all,
             splits,
             int(block_seed),
@@ -292,50 +289,6 @@ def mutual_info_neural(
     return out[0] if len(out) == 1 else tuple(out)
 
 
-def _validate(X, y) -> tuple[np.ndarray | sp.csc_matrix, np.ndarray]:
-    labels = pandas_labels(y)
-    with x_must_be_numeric():
-        X, y = check_X_y(
-            X,
-            y if labels is None else labels,
-            accept_sparse="csc",
-            dtype=[np.float64, np.float32],
-            multi_output=True,
-            y_numeric=False,
-            ensure_min_samples=8,
-        )
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = y[:, 0]
-    return X, finish_target(y, labels is not None)
-
-
-def _discrete_mask(discrete_features, X) -> np.ndarray:
-    n_features = X.shape[1]
-    if isinstance(discrete_features, str):
-        discrete_features = sp.issparse(X)
-    if isinstance(discrete_features, (bool, np.bool_)):
-        return np.full(n_features, bool(discrete_features))
-    given = np.asarray(discrete_features)
-    if given.dtype == bool:
-        if given.shape != (n_features,):
-            raise ValueError(
-                f"discrete_features mask has shape {given.shape}, expected ({n_features},)"
-            )
-        return given
-    if given.dtype.kind not in "iu" or given.ndim != 1:
-        raise ValueError("discrete_features must be 'auto', a bool, a boolean mask or indices")
-    if given.size and (given.min() < -n_features or given.max() >= n_features):
-        raise ValueError(f"discrete_features indices out of range for {n_features} features")
-    mask = np.zeros(n_features, dtype=bool)
-    mask[given] = True
-    return mask
-
-
-def _first_column(X) -> np.ndarray:
-    column = X[:, :1]
-    return column.toarray() if sp.issparse(column) else column
-
-
 def _split(
     n_samples: int, validation_fraction: float, rng: np.random.RandomState
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -348,22 +301,6 @@ def _split(
     perm = rng.permutation(n_samples)
     n_select = n_held // 2
     return np.sort(perm[n_held:]), np.sort(perm[:n_select]), np.sort(perm[n_select:n_held])
-
-
-def _prepare_block(X_block, discrete: np.ndarray, seed: int) -> np.ndarray:
-    """Map a block of features to the critics' inputs (float32, n_samples x block)."""
-    X_block = X_block.toarray() if sp.issparse(X_block) else np.asarray(X_block)
-    out = np.empty(X_block.shape, dtype=np.float32)
-    if (~discrete).any():
-        # The estimators' own rank-gaussian scaling: float64 chunks, safe at any scale.
-        continuous = X_block[:, ~discrete]
-        scaler = _fit_scaler("rank-gaussian", continuous, seed, "X")
-        out[:, ~discrete] = _transform(scaler, continuous, None, "X")
-    for j in np.flatnonzero(discrete):
-        codes = np.unique(X_block[:, j], return_inverse=True)[1].astype(np.float64)
-        spread = codes.std()
-        out[:, j] = (codes - codes.mean()) / (spread if spread > 0 else 1.0)
-    return out
 
 
 def _score_block(
