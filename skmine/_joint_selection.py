@@ -23,7 +23,7 @@ from ._training import TrainingConfig, progress_bar, torch_threads, train
 from .critics import ACTIVATIONS, make_critics
 
 # Product-of-marginal pairs (shared by the fold critics) of every subset's readout.
-SUBSET_EVAL_PAIRS = 8_192
+SUBSET_EVAL_PAIRS = 4_096
 READOUT_PAIRS = 65_536
 # The critic is trained again when the search has removed this fraction of the features
 # seen at its last training.
@@ -116,7 +116,8 @@ class JointMutualInfoSelector(SelectorMixin, BaseEstimator):
         Number of selected features.
     mutual_info_ : float
         Held-out estimate of ``I(X_S; Y)`` in nats for the selected subset ``S`` (see
-        Notes), with ``mutual_info_std_`` and ``mutual_info_ci_`` as in :class:`~skmine.MINE`.
+        Notes), with its standard error ``mutual_info_std_`` and 95% interval
+        ``mutual_info_ci_``, as in :class:`~skmine.MINE`.
     n_features_path_ : ndarray of int
         Subset size before the search and after each elimination step.
     mutual_info_path_ : ndarray of float

@@ -69,15 +69,14 @@ class SubsetCritics(nn.Module):
     def _random_masks(self, x: Tensor, generator: torch.Generator | None) -> Tensor:
         shape, device = x.shape[:-1], x.device
         alive = self.alive.to(device)
-        keep = alive.expand(*shape, -1).clone()
-        local = torch.rand(shape, generator=generator, device=device) < 0.5
-        alive_index = alive.nonzero().squeeze(-1)
-        # Local rows drop one alive feature, or none (index len(alive_index)).
-        choice = torch.randint(alive_index.numel() + 1, shape, generator=generator, device=device)
-        dropped = choice < alive_index.numel()
-        rows = (local & dropped).nonzero(as_tuple=True)
-        keep[(*rows, alive_index[choice[rows]])] = False
-        q = torch.rand(shape, generator=generator, device=device).unsqueeze(-1)
-        u = torch.rand(keep.shape, generator=generator, device=device)
-        keep = torch.where(local.unsqueeze(-1), keep, alive & (u < q))
-        return keep.to(x.dtype)
+        # Local rows drop one alive feature, or none (the sentinel index n_features).
+        droppable = torch.cat(
+            [alive.nonzero().squeeze(-1), torch.tensor([self.n_features], device=device)]
+        )
+        choice = torch.randint(droppable.numel(), shape, generator=generator, device=device)
+        features = torch.arange(self.n_features, device=device)
+        local_keep = alive & (features != droppable[choice].unsqueeze(-1))
+        q = torch.rand((*shape, 1), generator=generator, device=device)
+        u = torch.rand(local_keep.shape, generator=generator, device=device)
+        local = torch.rand((*shape, 1), generator=generator, device=device) < 0.5
+        return torch.where(local, local_keep, alive & (u < q)).to(x.dtype)
