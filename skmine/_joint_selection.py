@@ -107,9 +107,9 @@ class JointMutualInfoSelector(SelectorMixin, BaseEstimator):
 
     Attributes
     ----------
-    support_ : ndarray of shape (n_features_in_,), bool
+    support_ : ndarray of shape (n_features,), bool
         The selected features.
-    ranking_ : ndarray of shape (n_features_in_,)
+    ranking_ : ndarray of shape (n_features,)
         1 for a selected feature; otherwise ``1 +`` the number of elimination steps left
         after the step that removed it (features removed together share a rank).
     n_features_ : int
