@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from numbers import Integral, Real
 
 import numpy as np
@@ -318,6 +318,7 @@ class JointMutualInfoSelector(SelectorMixin, BaseEstimator):
         return max(1, round(k * n_features))
 
     def _configs(self) -> tuple[TrainingConfig, TrainingConfig]:
+        """Settings of the first training and of each retraining."""
         first = TrainingConfig(
             max_iter=self.max_iter,
             learning_rate=self.learning_rate_init,
@@ -329,18 +330,7 @@ class JointMutualInfoSelector(SelectorMixin, BaseEstimator):
             verbose=0,
             diagnose_convergence=False,
         )
-        refit = TrainingConfig(
-            max_iter=max(1, self.refit_iter),
-            learning_rate=self.learning_rate_init,
-            eval_interval=self.eval_interval,
-            early_stopping=True,
-            n_iter_no_change=self.n_iter_no_change,
-            tol=self.tol,
-            max_grad_norm=self.max_grad_norm,
-            verbose=0,
-            diagnose_convergence=False,
-        )
-        return first, refit
+        return first, replace(first, max_iter=max(1, self.refit_iter))
 
     def _eliminate(
         self, problem: JointMarginalProblem, module: SubsetCritics, n_select: int
