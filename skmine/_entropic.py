@@ -157,7 +157,7 @@ class EntropicProblem:
         return terms, divergences, smallest
 
     def estimates(self, final: bool = False) -> dict:
-        """Estimates of the entropies (scaled units) and the MI; ``final`` changes nothing."""
+        """Estimates of the entropies (data units) and the MI; ``final`` changes nothing."""
         terms, divergences, ess = self._held_out_terms()
         out: dict = {
             f"h_{key}": combine(values, influence, self.layout)
