@@ -175,6 +175,7 @@ def test_entropies_with_closed_forms_under_the_default_scaling(name, sample, tru
     assert low < est.entropy_x_ < high and high - low < 0.2
 
 
+@pytest.mark.filterwarnings("ignore:y is float but holds only")
 def test_integer_valued_data_is_refused_with_a_clear_error():
     rng = np.random.RandomState(0)
     counts = rng.poisson(3.0, size=(2000, 1)).astype(float)
