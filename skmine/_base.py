@@ -62,6 +62,10 @@ class BaseMIEstimator(BaseEstimator, ABC):
         "verbose": ["verbose"],
     }
 
+    # Whether the preprocessing must also estimate the 1-D log-densities that entropies
+    # under the rank-gaussian scaling need (MINEE).
+    _needs_log_densities = False
+
     # -- hooks for the concrete estimators -------------------------------------------------
 
     def _hidden_sizes(self) -> tuple[int, ...]:
@@ -141,7 +145,9 @@ class BaseMIEstimator(BaseEstimator, ABC):
         groups = ["full", "half"] if self.bias_correction else ["full"]
         layout = training_layout(folds, groups, rng)
 
-        prep = Preprocessor(self.scaling, self.discrete_target, seed).fit(X, y)
+        prep = Preprocessor(
+            self.scaling, self.discrete_target, seed, log_densities=self._needs_log_densities
+        ).fit(X, y)
         self.preprocessor_ = prep
         device = resolve_device(self.device)
         x = torch.from_numpy(prep.transform_x(X)).to(device)

@@ -17,6 +17,8 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_array, validate_data
 
+from ._marginal import spacing_neg_log_density
+
 SCALINGS = ("standard", "rank-gaussian", None)
 CHUNK_ROWS = 65_536
 QUANTILE_SUBSAMPLE = 100_000
@@ -225,15 +227,25 @@ class Preprocessor:
         Whether ``y`` holds class labels.
     random_state : int
         Seed of the quantile subsampling.
+    log_densities : bool, default=False
+        Also estimate what entropies need under the rank-gaussian scaling: each
+        coordinate's 1-D log-density (see :meth:`log_jacobian_x`).
     """
 
-    def __init__(self, scaling: str | None, discrete_target: bool | str, random_state: int):
+    def __init__(
+        self,
+        scaling: str | None,
+        discrete_target: bool | str,
+        random_state: int,
+        log_densities: bool = False,
+    ):
         self.scaling = scaling
         self.discrete_target = discrete_target
         self.random_state = random_state
+        self.log_densities = log_densities
 
     def fit(self, X: np.ndarray, y: np.ndarray | None) -> Preprocessor:
-        self.x_scaler_ = _fit_scaler(self.scaling, X, self.random_state, "X")
+        self.x_scaler_ = _fit_scaler(self.scaling, X, self.random_state, "X", self.log_densities)
         self.discrete_ = y is not None and is_discrete_target(y, self.discrete_target)
         self.y_scaler_ = None
         self.classes_ = None
@@ -249,7 +261,9 @@ class Preprocessor:
             self.dim_y_ = self.classes_.size
         else:
             y2 = _as_2d_float(y)
-            self.y_scaler_ = _fit_scaler(self.scaling, y2, self.random_state, "y")
+            self.y_scaler_ = _fit_scaler(
+                self.scaling, y2, self.random_state, "y", self.log_densities
+            )
             self.dim_y_ = y2.shape[1]
         self.dim_x_ = X.shape[1]
         return self
@@ -283,18 +297,35 @@ class Preprocessor:
             raise ValueError(f"y has {y2.shape[1]} columns, but was fitted with {self.dim_y_}")
         return _transform(self.y_scaler_, y2, None, "y")
 
-    def log_jacobian_x(self) -> float:
-        """``log |det d(scaled x)/dx|`` of a linear scaling (entropy correction)."""
-        return _log_jacobian(self.x_scaler_, self.dim_x_)
+    def log_jacobian_x(self, x_scaled: np.ndarray) -> np.ndarray:
+        """``log |det g'(x)|`` of the scaling ``g`` at every sample, from its scaled values.
 
-    def log_jacobian_y(self) -> float:
-        """``log |det d(scaled y)/dy|`` of a linear scaling (entropy correction)."""
+        The entropy correction ``H(X) = H(g(X)) - E[log |det g'(X)|]``: a constant for a
+        linear scaling; for the rank-gaussian scaling ``g = Φ⁻¹ ∘ F`` per coordinate,
+        ``log f_j(x_j) - log φ(g_j(x_j))`` with ``f_j`` the 1-D m-spacing density estimate
+        (:mod:`skmine._marginal`; needs ``log_densities=True``).
+
+        Parameters
+        ----------
+        x_scaled : ndarray of shape (n_samples, dim_x)
+            Output of :meth:`transform_x`.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        return _log_jacobian(self.x_scaler_, x_scaled)
+
+    def log_jacobian_y(self, y_scaled: np.ndarray) -> np.ndarray:
+        """As :meth:`log_jacobian_x`, for a continuous ``y``."""
         if self.discrete_:
             raise ValueError("y is discrete: it has no differential entropy")
-        return _log_jacobian(self.y_scaler_, self.dim_y_)
+        return _log_jacobian(self.y_scaler_, y_scaled)
 
 
-def _fit_scaler(scaling: str | None, A: np.ndarray, random_state: int, name: str):
+def _fit_scaler(
+    scaling: str | None, A: np.ndarray, random_state: int, name: str, log_densities: bool = False
+):
     """Fit the scaling of ``A`` in float64, a chunk of rows at a time (no full copy).
 
     The statistics are computed in float64 whatever ``A``'s dtype, so data of scale 1e30 or
@@ -325,7 +356,7 @@ def _fit_scaler(scaling: str | None, A: np.ndarray, random_state: int, name: str
     if A.shape[0] > QUANTILE_SUBSAMPLE:
         rng = np.random.RandomState(random_state)
         rows = np.sort(rng.choice(A.shape[0], QUANTILE_SUBSAMPLE, replace=False))
-    return RankGaussianScaler().fit(np.asarray(A[rows], dtype=np.float64))
+    return RankGaussianScaler().fit(np.asarray(A[rows], dtype=np.float64), log_densities)
 
 
 class RankGaussianScaler:
@@ -339,11 +370,41 @@ class RankGaussianScaler:
     map depends only on the order of the values.
     """
 
-    def fit(self, A: np.ndarray) -> RankGaussianScaler:
+    def fit(self, A: np.ndarray, log_densities: bool = False) -> RankGaussianScaler:
+        """Fit the quantiles; with ``log_densities`` also the log-Jacobian at every sample.
+
+        The log-Jacobian of ``g_j = Φ⁻¹ ∘ F_j`` is ``log f_j(x) - log φ(g_j(x))``, with the
+        m-spacing estimate of ``-log f_j`` at each training value
+        (:func:`~skmine._marginal.spacing_neg_log_density`). It is kept as a function of the
+        scaled value (monotone in ``x``): knots at the training samples' scores, linear in
+        between, so that on the training data it returns the spacing estimates themselves.
+        """
         m = min(MAX_QUANTILES, A.shape[0])
         self.probabilities_ = (np.arange(m) + 0.5) / m
         self.quantiles_ = np.quantile(A, self.probabilities_, axis=0)
+        self.knots_ = None
+        if log_densities:
+            self.knots_ = []
+            columns = np.sort(A, axis=0)
+            # The scores as transform() gives them (float32), so training values hit knots.
+            scores = self.transform(columns).astype(np.float32).astype(np.float64)
+            for j in range(A.shape[1]):
+                neg_log_density = spacing_neg_log_density(columns[:, j])
+                z = scores[:, j]
+                value = -neg_log_density + 0.5 * z**2 + 0.5 * np.log(2 * np.pi)
+                knots, inverse = np.unique(z, return_inverse=True)
+                means = np.bincount(inverse, value) / np.bincount(inverse)
+                self.knots_.append((knots, means))
         return self
+
+    def log_jacobian(self, Z: np.ndarray) -> np.ndarray:
+        """Sum over coordinates of ``log g_j'(x_j)`` at scaled values ``Z`` (per row)."""
+        if self.knots_ is None:
+            raise ValueError("fit(..., log_densities=True) is needed for the log-Jacobian")
+        total = np.zeros(Z.shape[0])
+        for j, (knots, values) in enumerate(self.knots_):
+            total += np.interp(np.asarray(Z[:, j], dtype=np.float64), knots, values)
+        return total
 
     def transform(self, A: np.ndarray) -> np.ndarray:
         p, q = self.probabilities_, self.quantiles_
@@ -407,15 +468,13 @@ def _as_2d_float(y: np.ndarray) -> np.ndarray:
     return y2
 
 
-def _log_jacobian(scaler, dim: int) -> float:
+def _log_jacobian(scaler, scaled: np.ndarray) -> np.ndarray:
+    n = scaled.shape[0]
     if scaler is None:
-        return 0.0
+        return np.zeros(n)
     if isinstance(scaler, StandardScaler):
-        return float(-np.log(scaler.scale_).sum())
-    raise ValueError(
-        "entropies need a linear scaling: use scaling='standard' or None, not "
-        f"{type(scaler).__name__}"
-    )
+        return np.full(n, -np.log(scaler.scale_).sum())
+    return scaler.log_jacobian(scaled)
 
 
 def check_fraction(value: float, name: str) -> None:

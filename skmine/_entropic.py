@@ -27,16 +27,21 @@ def effective_sample_size(log_weights: Tensor) -> Tensor:
 
 
 class EntropicProblem:
-    """Critic stacks for ``xy``, ``x`` and ``y`` (those present), their references and data.
+    """Critics for ``xy``, ``x`` and ``y`` (those present), their references and data.
+
+    Every variable is a block of columns of the joint rows ``[x, y]``: ``x`` the first
+    ``dim_x``, ``y`` the rest, ``xy`` all. One draw of the joint reference serves the three
+    critics (the references of ``x`` and ``y`` are its marginals).
 
     Parameters
     ----------
     critics : nn.ModuleDict
         Keys among ``"xy"``, ``"x"``, ``"y"``; each a stack ``critic(z, empty)`` on
-        ``(n_critics, n, dim)`` inputs.
+        ``(n_critics, n, dim)`` inputs of its block's columns.
     references : dict
-        Reference distribution per key in ``("xy", "x", "y")``; ``"y"`` may be a label
-        reference without a critic (its divergence is then taken as 0).
+        Reference distribution per key in ``("xy", "x", "y")``; those of ``"x"`` and ``"y"``
+        must be the marginals of that of ``"xy"``. ``"y"`` may be a label reference without a
+        critic (its divergence is then taken as 0).
     x, y : Tensor
         All preprocessed samples; ``y`` has 0 columns when there is no ``y``.
     layout : CriticLayout
@@ -47,6 +52,10 @@ class EntropicProblem:
         Reference samples per data sample in each minibatch.
     generator : torch.Generator
         All randomness.
+    log_jacobian : dict, optional
+        Per key, ``log |det g'(z)|`` of the scaling ``g`` at every sample (shape ``(n,)``),
+        subtracted from the cross-entropy so that the entropies come out in the data's
+        units; zero when omitted.
     """
 
     def __init__(
@@ -60,40 +69,55 @@ class EntropicProblem:
         batch_size: int,
         reference_size: int,
         generator: torch.Generator,
+        log_jacobian: dict[str, Tensor] | None = None,
     ) -> None:
         self.module = critics
         self.references = references
         self.layout = layout
-        self.parts = {"x": x}
+        dim_x = x.shape[1]
+        self.columns = {"x": slice(0, dim_x)}
         if "y" in references:
-            self.parts["y"] = y
-            self.parts["xy"] = torch.cat([x, y], dim=1)
+            self.columns.update(xy=slice(0, None), y=slice(dim_x, None))
+        self.top = "xy" if "xy" in self.columns else "x"
+        self.rows = torch.cat([x, y], dim=1) if self.top == "xy" else x
         self.batch_size = batch_size
         self.reference_size = reference_size
         self.generator = generator
         per_critic = max(1, EVAL_REFERENCE_SAMPLES // layout.n_critics)
-        self.eval_reference = {key: self._reference_sample(key, per_critic) for key in critics}
-        # The cross-entropy of every sample under each reference: fixed, so computed once.
-        self.cross_entropy = {key: -references[key].log_prob(z) for key, z in self.parts.items()}
+        self.eval_reference = self._reference_sample(per_critic)
+        # The cross-entropy of every sample under each reference (less the scaling's
+        # log-Jacobian): fixed, so computed once.
+        log_jacobian = log_jacobian or {}
+        self.cross_entropy = {}
+        for key, columns in self.columns.items():
+            value = -references[key].log_prob(self.rows[:, columns])
+            if key in log_jacobian:
+                value = value - log_jacobian[key].to(value)
+            self.cross_entropy[key] = value
 
-    def _reference_sample(self, key: str, per_critic: int) -> Tensor:
-        flat = self.references[key].sample(self.layout.n_critics * per_critic, self.generator)
+    def _reference_sample(self, per_critic: int) -> Tensor:
+        """``(n_critics, per_critic, width)`` draws of the joint (or only) reference."""
+        flat = self.references[self.top].sample(self.layout.n_critics * per_critic, self.generator)
         return flat.reshape(self.layout.n_critics, per_critic, -1)
 
-    def _critic(self, key: str, z: Tensor) -> Tensor:
-        return self.module[key](z, z.new_zeros((*z.shape[:-1], 0)))
+    def _critic_values(self, rows: Tensor) -> dict[str, Tensor]:
+        """Each critic's scores on ``(n_critics, n, width)`` joint rows."""
+        return {
+            key: critic(rows[..., self.columns[key]], rows[..., :0])
+            for key, critic in self.module.items()
+        }
 
     def training_loss(self) -> tuple[Tensor, Tensor]:
         index = self.layout.sample_training(self.batch_size, self.generator)
-        n_reference = self.batch_size * self.reference_size
+        n_data = self.batch_size
+        reference = self._reference_sample(self.batch_size * self.reference_size)
+        values = self._critic_values(torch.cat([self.rows[index], reference], dim=1))
         objective = 0.0
         entropies = {}
-        for key, z in self.parts.items():
+        for key in self.columns:
             cross_entropy = self.cross_entropy[key][index].mean(dim=1)
-            if key in self.module:
-                t_data = self._critic(key, z[index])
-                t_reference = self._critic(key, self._reference_sample(key, n_reference))
-                divergence = _batched_dv(t_data, t_reference)
+            if key in values:
+                divergence = _batched_dv(values[key][:, :n_data], values[key][:, n_data:])
                 objective = objective + divergence.sum()
                 entropies[key] = cross_entropy - divergence.detach()
             else:
@@ -108,29 +132,32 @@ class EntropicProblem:
         """Per key: per-critic entropy and influences, per-critic divergence; smallest ESS."""
         layout = self.layout
         mask = layout.held_out_mask
+        n_held = layout.held_out.shape[1]
+        values = self._critic_values(
+            torch.cat([self.rows[layout.held_out], self.eval_reference], 1)
+        )
         terms = {}
         divergences = {}
         ess = []
-        for key, z in self.parts.items():
+        for key in self.columns:
             per_sample = self.cross_entropy[key][layout.held_out]
-            if key in self.module:
-                t_data = self._critic(key, z[layout.held_out])
-                t_reference = self._critic(key, self.eval_reference[key])
+            if key in values:
+                t_data, t_reference = values[key][:, :n_held], values[key][:, n_held:]
                 per_sample = per_sample - t_data
                 log_partition = objectives.log_mean_exp(t_reference, dim=1)
-                values, influence = mean_statistics(per_sample, mask)
-                values = values + log_partition
+                estimate, influence = mean_statistics(per_sample, mask)
+                estimate = estimate + log_partition
                 mean_t = (t_data * mask).sum(dim=1) / mask.sum(dim=1)
                 divergences[key] = mean_t - log_partition
                 ess.append(effective_sample_size(t_reference).min())
             else:
-                values, influence = mean_statistics(per_sample, mask)
-            terms[key] = (values, influence)
+                estimate, influence = mean_statistics(per_sample, mask)
+            terms[key] = (estimate, influence)
         smallest = torch.stack(ess).min() if ess else torch.tensor(float("inf"))
         return terms, divergences, smallest
 
     def estimates(self, final: bool = False) -> dict:
-        """Estimates of the entropies (scaled units) and the MI; ``final`` changes nothing."""
+        """Estimates of the entropies (data units) and the MI; ``final`` changes nothing."""
         terms, divergences, ess = self._held_out_terms()
         out: dict = {
             f"h_{key}": combine(values, influence, self.layout)
@@ -159,7 +186,7 @@ class EntropicProblem:
                 group_mean(d, self.layout, g) for d in divergences.values() for g in groups
             )
         }
-        for key in self.parts:
+        for key in self.columns:
             d = divergences.get(key)
             metrics[f"d_{key}"] = 0.0 if d is None else group_mean(d, self.layout, "full")
         for key, value in out.items():

@@ -6,7 +6,18 @@ from skmine import MINE, MINEE, DeepInfoMaxJSD
 from skmine.feature_selection import JointMutualInfoSelector
 
 # Small budgets: the checks fit dozens of times on tiny data; they test the contract, not
-# accuracy. No check is expected to fail.
+# accuracy. MINEE refuses data with point masses (a ValueError that says so: differential
+# entropies of such data are -inf), and these checks fit on integer-valued X or y with a
+# handful of distinct values; every other check passes.
+MINEE_TIED_DATA_CHECKS = {
+    name: "fits on integer-valued data, which MINEE refuses (point masses, entropy -inf)"
+    for name in (
+        "check_estimators_dtypes",
+        "check_dtype_object",
+        "check_positive_only_tag_during_fit",
+        "check_estimators_nan_inf",
+    )
+}
 ESTIMATORS = [
     MINE(max_iter=40, eval_interval=20, random_state=0),
     DeepInfoMaxJSD(max_iter=40, eval_interval=20, random_state=0),
@@ -17,7 +28,10 @@ ESTIMATORS = [
 ]
 
 
-@parametrize_with_checks(ESTIMATORS, expected_failed_checks=lambda est: {})
+@parametrize_with_checks(
+    ESTIMATORS,
+    expected_failed_checks=lambda est: MINEE_TIED_DATA_CHECKS if isinstance(est, MINEE) else {},
+)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
 

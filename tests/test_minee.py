@@ -3,7 +3,6 @@ import pickle
 
 import numpy as np
 import pytest
-from sklearn.exceptions import ConvergenceWarning
 
 from skmine import MINEE
 from skmine._readout import Estimate
@@ -88,18 +87,26 @@ def test_discrete_target():
     rng = np.random.RandomState(0)
     labels = rng.randint(0, 4, size=3000)
     X = labels[:, None] * 5.0 + rng.standard_normal((3000, 1))
-    est = MINEE(random_state=0, **FAST).fit(X, np.array(list("abcd"))[labels])
+    est = MINEE(scaling="standard", random_state=0, **FAST).fit(X, np.array(list("abcd"))[labels])
     # The clusters barely overlap: I(X; Y) is just below H(Y) = log 4.
     assert est.entropy_y_ == pytest.approx(math.log(4), abs=0.02)
     assert est.mutual_info_ == pytest.approx(math.log(4), rel=0.1)
     assert set(est.critic_.keys()) == {"x", "xy"}
 
 
-def test_rank_gaussian_scaling_gives_mi_but_no_entropies(gaussian_pair):
+def test_rank_gaussian_default_gives_mi_and_entropies_in_data_units(gaussian_pair):
     X, y, truth = gaussian_pair
-    est = MINEE(scaling="rank-gaussian", random_state=0, **FAST).fit(X, y)
+    X, y = 3.0 * X + 1.0, np.exp(y)  # entropies change by log|det| and E[log|J|]; MI does not
+    est = MINEE(random_state=0, **FAST).fit(X, y)
+    assert est.scaling == "rank-gaussian"
     assert est.mutual_info_ == pytest.approx(truth, rel=0.1)
-    assert not hasattr(est, "entropy_x_")
+    standard = gaussian_entropy(np.eye(2))
+    assert est.entropy_x_ == pytest.approx(standard + 2 * math.log(3.0), rel=0.03)
+    # y = exp(g), g ~ N(0, 1): H(y) = H(g) + E[g] per coordinate, and E[g] = 0.
+    assert est.entropy_y_ == pytest.approx(standard, rel=0.03)
+    assert est.mutual_info_ == pytest.approx(
+        est.entropy_x_ + est.entropy_y_ - est.entropy_xy_, abs=1e-5
+    )
 
 
 def test_deterministic_picklable_and_scored(gaussian_pair):
@@ -117,17 +124,94 @@ def test_deterministic_picklable_and_scored(gaussian_pair):
 def test_score_without_y_is_the_divergence_bound():
     rng = np.random.RandomState(0)
     X = rng.standard_normal((500, 2)) ** 3
-    est = MINEE(random_state=0, max_iter=300, eval_interval=50).fit(X)
+    est = MINEE(scaling="standard", random_state=0, max_iter=300, eval_interval=50).fit(X)
     assert est.score(X) > 0  # heavy tails: far from the fitted Gaussian reference
 
 
-def test_heavy_tails_rank_gaussian_scaling_and_negative_mi_warning():
+def test_heavy_tails_need_no_option_and_a_negative_mi_is_refused():
     # Bivariate Cauchy (Student-t, 1 degree of freedom): under "standard" scaling the fitted
-    # Gaussian reference is far too broad and the entropy bounds disagree (at N=5,000 and
-    # default settings the MI came out at -1.84 nats over 3 seeds); rank-gaussian fixes it.
+    # Gaussian reference is far too broad and the entropy bounds disagree (at N=5,000 the MI
+    # came out at -1.84 nats over 3 seeds); the rank-gaussian default fixes the MI and the
+    # entropies (closed form of the bivariate t).
     X, y, truth = TASKS["student-t 1x1 df=1"].sample(3000, 0)
-    est = MINEE(scaling="rank-gaussian", random_state=0, **FAST).fit(X, y)
+    est = MINEE(random_state=0, **FAST).fit(X, y)
     assert est.mutual_info_ == pytest.approx(truth, rel=0.15)
-    metrics = {"mutual_info": Estimate(-1.24, -1.24, 0.05, 0.05, (-1.2, -1.3, -1.22))}
-    with pytest.warns(ConvergenceWarning, match=r"held-out MI is negative \(-1.24 nats\)"):
+    assert est.entropy_x_ == pytest.approx(math.log(4 * math.pi), rel=0.03)
+    metrics = {
+        "mutual_info": Estimate(-1.24, -1.24, 0.05, 0.05, (-1.2, -1.3, -1.22)),
+        "h_x": Estimate(1.0, 1.0, 0.01, 0.01, (1.0, 1.0, 1.0)),
+    }
+    with pytest.raises(ValueError, match=r"held-out MI is negative \(-1.24 nats"):
         est._store_estimates(metrics)
+    # Within its noise a slightly negative MI is reported (clipped interval), not refused.
+    metrics["mutual_info"] = Estimate(-0.08, -0.08, 0.05, 0.05, (-0.1, -0.05, -0.09))
+    est._store_estimates(metrics)
+    assert est.mutual_info_ == -0.08 and est.mutual_info_ci_[0] == 0.0
+
+
+def test_a_checkpoint_whose_reference_ran_away_everywhere_is_refused(gaussian_pair):
+    X, y, _ = gaussian_pair
+    est = MINEE(random_state=0, max_iter=100, eval_interval=50).fit(X, y)
+    est.history_ = [dict(r, eligible=0.0) for r in est.history_]
+    estimates = {"mutual_info": Estimate(0.9, 0.9, 0.02, 0.02, (0.9, 0.9, 0.9))}
+    with pytest.raises(ValueError, match="effective reference samples"):
+        est._store_estimates(estimates)
+
+
+@pytest.mark.parametrize(
+    ("name", "sample", "truth"),
+    [
+        ("uniform box [0, 3]^2", lambda rng: rng.uniform(0.0, 3.0, (5000, 2)), math.log(9.0)),
+        ("exponential", lambda rng: rng.exponential(1.0, (5000, 1)), 1.0),
+        ("Cauchy", lambda rng: rng.standard_cauchy((5000, 1)), math.log(4 * math.pi)),
+    ],
+)
+def test_entropies_with_closed_forms_under_the_default_scaling(name, sample, truth):
+    # Under "standard" scaling these came out 5%, 7% and 24% high (one seed each).
+    X = sample(np.random.RandomState(3))
+    est = MINEE(random_state=0, **FAST).fit(X)
+    assert est.entropy_x_ == pytest.approx(truth, rel=0.03), name
+    low, high = est.entropy_x_ci_
+    assert low < est.entropy_x_ < high and high - low < 0.2
+
+
+@pytest.mark.filterwarnings("ignore:y is float but holds only")
+def test_integer_valued_data_is_refused_with_a_clear_error():
+    rng = np.random.RandomState(0)
+    counts = rng.poisson(3.0, size=(2000, 1)).astype(float)
+    y = counts[:, 0] + rng.standard_normal(2000)
+    with pytest.raises(ValueError, match="column 0 of X has point masses"):
+        MINEE(random_state=0, max_iter=50).fit(counts, y)
+    levels = rng.randint(0, 4, 2000).astype(float)
+    X = levels[:, None] + rng.standard_normal((2000, 1))
+    with pytest.raises(ValueError, match="discrete_target=True"):
+        MINEE(random_state=0, max_iter=50).fit(X, levels)
+    # As class labels the same y is fine: its Shannon entropy is log 4.
+    est = MINEE(discrete_target=True, random_state=0, max_iter=200, eval_interval=50)
+    est.fit(X, levels)
+    assert est.entropy_y_ == pytest.approx(math.log(4), abs=0.02)
+    assert est.mutual_info_ > 0
+
+
+def test_spacing_entropy_matches_closed_forms():
+    from scipy import stats
+
+    from skmine._marginal import spacing_entropy
+
+    for dist in (stats.norm(), stats.expon(), stats.cauchy(), stats.uniform(0, 2), stats.t(3)):
+        values = dist.rvs(5000, random_state=0)
+        assert spacing_entropy(values) == pytest.approx(float(dist.entropy()), abs=0.05)
+
+
+def test_rank_gaussian_log_jacobian_reproduces_the_spacing_estimate_on_training_data():
+    from skmine._data import Preprocessor
+    from skmine._marginal import spacing_entropy
+
+    rng = np.random.RandomState(0)
+    X = np.column_stack([rng.exponential(size=3000), rng.standard_cauchy(3000)])
+    prep = Preprocessor("rank-gaussian", "auto", 0, log_densities=True).fit(X, None)
+    z = prep.transform_x(X)
+    # H(X_j) = E[-log phi(z_j)] - E[log g_j'(x_j)] per coordinate.
+    cross_entropy = (0.5 * z.astype(np.float64) ** 2 + 0.5 * np.log(2 * np.pi)).sum(axis=1)
+    marginal = sum(spacing_entropy(X[:, j]) for j in range(2))
+    assert (cross_entropy - prep.log_jacobian_x(z)).mean() == pytest.approx(marginal, abs=1e-6)
