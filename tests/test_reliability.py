@@ -140,8 +140,16 @@ def test_sigint_during_fit_is_caught():
             return self.inner(x, y)
 
     est = small(ESTIMATOR_CLASSES[0], critic=lambda dx, dy: SignalAt(dx, dy, 45, 0, "signal"))
-    with pytest.warns(RuntimeWarning, match="interrupted"):
-        est.fit(X0, Y0)
+    # As in an interactive session: Python's own handler, and SIGINT not blocked (a test
+    # run can leave either changed behind).
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    blocked = signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT])
+    try:
+        with pytest.warns(RuntimeWarning, match="interrupted"):
+            est.fit(X0, Y0)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
     assert est.stop_reason_ == "interrupted" and np.isfinite(est.mutual_info_)
 
 
