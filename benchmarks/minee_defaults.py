@@ -233,35 +233,26 @@ def main(argv=None) -> None:
         ("new MINEE", "MINEE", "new"),
     ]
     units = []
+    plan = []
+    if not args.skip_mi:
+        plan.append(("mi", TASKS, methods))
+    if not args.skip_entropy:
+        plan.append(("entropy", ENTROPY_TASKS, methods[1:]))
     for seed in range(args.seeds):
-        if not args.skip_mi:
-            for task in TASKS:
-                for label, method, code in methods:
-                    units.append(
-                        dict(
-                            kind="mi",
-                            task=task,
-                            seed=seed,
-                            n=args.n_samples,
-                            label=label,
-                            method=method,
-                            code=code,
-                        )
-                    )
-        if not args.skip_entropy:
-            for task in ENTROPY_TASKS:
-                for label, method, code in methods[1:]:
-                    units.append(
-                        dict(
-                            kind="entropy",
-                            task=task,
-                            seed=seed,
-                            n=args.n_samples,
-                            label=label,
-                            method=method,
-                            code=code,
-                        )
-                    )
+        for kind, tasks, chosen in plan:
+            units.extend(
+                dict(
+                    kind=kind,
+                    task=task,
+                    seed=seed,
+                    n=args.n_samples,
+                    label=label,
+                    method=method,
+                    code=code,
+                )
+                for task in tasks
+                for label, method, code in chosen
+            )
     import torch
 
     print(
