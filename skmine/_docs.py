@@ -6,10 +6,18 @@ from collections.abc import Callable
 
 
 def common_parameters(
-    activation: str, scaling: str | None, max_grad_norm: float | None, batch_size: int
+    activation: str, scaling: str | None, max_grad_norm: float | None, batch_size: int | str
 ) -> str:
     """The numpydoc entries of the parameters every estimator shares, with its defaults."""
     scaling_default = repr(scaling) if scaling is not None else "None"
+    if isinstance(batch_size, str):
+        batch_entry = f'''    batch_size : int or "auto", default="{batch_size}"
+        Samples per minibatch of each fold's critic; ``"auto"`` is described in the Notes.
+'''
+    else:
+        batch_entry = f"""    batch_size : int, default={batch_size}
+        Samples per minibatch of each fold's critic.
+"""
     return f'''    hidden_layer_sizes : array-like of int, default=(100, 100)
         Hidden widths of the default critic, an MLP on the concatenation ``[x, y]``.
     activation : {{"relu", "elu", "gelu", "tanh", "logistic", "softplus"}}, \
@@ -19,9 +27,7 @@ default="{activation}"
         ``critic(dim_x, dim_y) -> torch.nn.Module`` whose ``forward(x, y)`` returns one score
         per row; replaces the default critic (e.g. a convolutional network for images). Use a
         module-level function or class so that the estimator can be pickled.
-    batch_size : int, default={batch_size}
-        Samples per minibatch of each fold's critic.
-    learning_rate_init : float, default=1e-3
+{batch_entry}    learning_rate_init : float, default=1e-3
         Adam's learning rate.
     max_iter : int, default=5000
         Maximum number of training iterations (minibatch steps).
@@ -111,7 +117,8 @@ COMMON_ATTRIBUTES = """    mutual_info_raw_ : float
     critic_ : torch.nn.Module
         The trained critics at their best checkpoint, stacked on a leading axis (one per
         fold, then one per fold for the half-size critics of the bias correction), on the
-        CPU: ``critic_(x, y)`` takes ``(n_critics, n, dim)`` inputs.
+        CPU: ``critic_(x, y)`` takes ``(n_critics, n, dim)`` inputs (:class:`MINEE`'s
+        ``critic_(rows)`` takes the joint rows and returns a dict per variable).
     device_ : torch.device
         Where the critic was trained.
     classes_ : ndarray
@@ -129,7 +136,7 @@ def fill_doc(
     activation: str,
     scaling: str | None,
     max_grad_norm: float | None = None,
-    batch_size: int = 256,
+    batch_size: int | str = 256,
 ) -> Callable[[type], type]:
     """Class decorator replacing ``%(common_parameters)s`` / ``%(common_attributes)s``."""
 

@@ -123,7 +123,12 @@ def mean_statistics(per_sample: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
     return values, (per_sample - values[:, None]) * weights
 
 
-def combine(values: Tensor, influence: Tensor, layout: CriticLayout) -> Estimate:
+def combine(
+    values: Tensor,
+    influence: Tensor,
+    layout: CriticLayout,
+    reference_variance: Tensor | None = None,
+) -> Estimate:
     """Cross-fitted, bias-corrected estimate and its standard error (see the module notes).
 
     Parameters
@@ -134,6 +139,9 @@ def combine(values: Tensor, influence: Tensor, layout: CriticLayout) -> Estimate
         Each held-out sample's influence on its critic's value (zero on padding).
     layout : CriticLayout
         Which critic belongs to which group and fold.
+    reference_variance : Tensor of shape (n_critics,), optional
+        Variance of each critic's value from other independent samples it was read out on
+        (MINEE's reference draws, each critic its own), added to the held-out noise.
     """
     values = values.detach().double().cpu()
     influence = influence.detach().double().cpu()
@@ -153,6 +161,13 @@ def combine(values: Tensor, influence: Tensor, layout: CriticLayout) -> Estimate
     n_total = float(sizes[full].sum())
     dof = torch.clamp(sizes[full] - 1.0, min=1.0)
     per_sample_var = (fold_influence.pow(2).sum(dim=1) / dof * sizes[full]).sum() / n_total**2
+    if reference_variance is not None:
+        extra = reference_variance.detach().double().cpu()
+        fold_extra = extra[full]
+        if "half" in layout.groups:
+            a = EXTRAPOLATION_WEIGHT
+            fold_extra = (1 + a) ** 2 * fold_extra + a**2 * extra[layout.members("half")]
+        per_sample_var = per_sample_var + (weights.pow(2) * fold_extra).sum()
     noise_variance = variance = float(per_sample_var)
     n_folds = len(full)
     if n_folds > 1:

@@ -18,8 +18,10 @@ from torch.func import functional_call, stack_module_state
 __all__ = [
     "ACTIVATIONS",
     "BatchedConcatCritic",
+    "BlockCritics",
     "ConcatCritic",
     "StackedCritics",
+    "make_block_critics",
     "make_critic",
     "make_critics",
 ]
@@ -259,3 +261,111 @@ def make_critics(
             for _ in range(n_critics)
         ]
     )
+
+
+class BlockCritics(nn.Module):
+    """Critics of several column blocks of the same rows, fused into one batched critic.
+
+    Block ``b``'s critics see the rows with every column outside the block set to zero, so
+    the weights of those columns receive no gradient and stay unused: each block's critic is
+    exactly a critic of its own columns. The blocks' critics then cost one batched forward
+    and backward pass instead of one per block (MINEE's critics of ``(X, Y)``, ``X`` and
+    ``Y``).
+
+    Parameters
+    ----------
+    blocks : dict of str to slice
+        Columns of each block, in the rows' ``width`` columns.
+    n_critics : int
+        Critics per block (one per fold).
+    width : int
+        Columns of the rows.
+    hidden_layer_sizes : sequence of int
+        Hidden widths.
+    activation : str
+        One of :data:`ACTIVATIONS`.
+
+    Notes
+    -----
+    ``forward(rows)`` takes ``(n_critics, n, width)`` and returns a dict of ``(n_critics,
+    n)`` scores per block, keyed as ``block_names``. The first layer of block ``b`` is
+    initialised as a layer of its own fan-in (PyTorch's default, as
+    :class:`BatchedConcatCritic`).
+    """
+
+    def __init__(
+        self,
+        blocks: dict[str, slice],
+        n_critics: int,
+        width: int,
+        hidden_layer_sizes: Sequence[int],
+        activation: str,
+    ) -> None:
+        super().__init__()
+        self.block_names = list(blocks)
+        self.n_critics = n_critics
+        mask = torch.zeros(len(blocks), 1, 1, width)
+        for b, columns in enumerate(blocks.values()):
+            mask[b, ..., columns] = 1.0
+        self.register_buffer("mask", mask)
+        self.net = BatchedConcatCritic(
+            len(blocks) * n_critics, width, 0, hidden_layer_sizes, activation
+        )
+        with torch.no_grad():
+            for b, columns in enumerate(blocks.values()):
+                own = len(range(width)[columns])
+                scale = math.sqrt(width / own)
+                part = slice(b * n_critics, (b + 1) * n_critics)
+                self.net.weights[0][part] *= scale
+                self.net.biases[0][part] *= scale
+
+    def forward(self, rows: Tensor) -> dict[str, Tensor]:
+        k, n, width = rows.shape
+        blocks = len(self.block_names)
+        masked = (rows.unsqueeze(0) * self.mask).reshape(blocks * k, n, width)
+        values = self.net(masked, masked[..., :0]).reshape(blocks, k, n)
+        return dict(zip(self.block_names, values, strict=True))
+
+
+class SeparateBlockCritics(nn.ModuleDict):
+    """A user's critics, one stack per column block: :class:`BlockCritics`' interface."""
+
+    def __init__(self, stacks: dict[str, nn.Module], blocks: dict[str, slice]) -> None:
+        super().__init__(stacks)
+        self.blocks = dict(blocks)
+        self.block_names = list(stacks)
+
+    def forward(self, rows: Tensor) -> dict[str, Tensor]:
+        return {
+            key: critic(rows[..., self.blocks[key]], rows[..., :0]) for key, critic in self.items()
+        }
+
+
+def make_block_critics(
+    critic: Callable[[int, int], nn.Module] | None,
+    n_critics: int,
+    blocks: dict[str, slice],
+    width: int,
+    hidden_layer_sizes: Sequence[int],
+    activation: str,
+) -> nn.Module:
+    """Critics ``T(z_block)`` of column blocks of the same rows, ``n_critics`` per block.
+
+    The default critics are fused into one :class:`BlockCritics`; a user's
+    ``critic(dim_block, 0)`` is built per block and critic (:func:`make_critics`).
+
+    Returns
+    -------
+    nn.Module
+        ``forward(rows)`` on ``(n_critics, n, width)`` rows returns a dict of
+        ``(n_critics, n)`` scores per block.
+    """
+    if critic is None:
+        return BlockCritics(blocks, n_critics, width, hidden_layer_sizes, activation)
+    stacks = {
+        key: make_critics(
+            critic, n_critics, len(range(width)[columns]), 0, hidden_layer_sizes, activation
+        )
+        for key, columns in blocks.items()
+    }
+    return SeparateBlockCritics(stacks, blocks)
