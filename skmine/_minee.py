@@ -100,15 +100,16 @@ class MINEE(BaseMIEstimator):
     folds' spread when larger. ``score`` returns the full-size critics' sum of bounds on
     the data given.
 
-    **The critics.** Under the rank-gaussian default with the Gaussian reference, a 1-D
-    ``X`` or ``y`` is standard normal by construction, so its divergence from the
-    reference is 0 and it gets no critic (``critic_.block_names`` lists those trained):
-    on 1x1 data MINEE trains one critic stack, not three. The default critics of the
-    variables are one fused batched module (:class:`~skmine.critics.BlockCritics`), so
-    they cost one forward and backward pass per step. A step's cost is proportional to
-    the rows all critics see, so ``batch_size="auto"`` shares ``AUTO_BATCH_ROWS = 288``
-    data samples per step among the variables that have a critic (96 each for three, 288
-    for one), each with ``reference_size`` reference samples.
+    **The critics.** The default critics of the variables are one fused batched module
+    (:class:`~skmine.critics.BlockCritics`; ``critic_.block_names`` lists them), so they
+    cost one forward and backward pass per step. A step's cost is proportional to the rows
+    all critics see, so ``batch_size="auto"`` shares ``AUTO_BATCH_ROWS = 288`` data
+    samples per step among the variables' critics (96 each for three, 288 for ``fit(X)``),
+    each with ``reference_size`` reference samples. A 1-D variable keeps its critic even
+    under the rank-gaussian map, where its true divergence from the reference is 0: its
+    held-out bound measures how far a critic of that size overfits, and cancels part of
+    the joint critic's shortfall. Without it, MG(0.9) at N = 400 came out 10.5% low
+    (median of 6 seeds) against 3.7% with it.
 
     **Scaling and entropies in data units.** For a per-coordinate invertible map ``g``,
     ``H(X) = H(g(X)) - E[log |det g'(X)|]``, so the critics may work on ``g(X)`` whatever
@@ -245,15 +246,6 @@ class MINEE(BaseMIEstimator):
     def _check_y_required(self, y) -> None:
         """``y`` is optional: without it, MINEE estimates the entropy of ``X``."""
 
-    def _exactly_gaussian(self, dim: int) -> bool:
-        """Whether a marginal of ``dim`` coordinates matches its reference by construction.
-
-        Under the rank-gaussian scaling every coordinate is standard normal, so a 1-D
-        variable's divergence from the Gaussian reference's marginal is zero: its critic
-        would only add noise (and a third of the work).
-        """
-        return dim == 1 and self.scaling == "rank-gaussian" and self.reference == "gaussian"
-
     def _build_module(self, dim_x: int, dim_y: int, n_critics: int) -> nn.Module:
         sizes = self._hidden_sizes()
         blocks = {"x": slice(0, dim_x)}
@@ -261,11 +253,6 @@ class MINEE(BaseMIEstimator):
             blocks["xy"] = slice(0, dim_x + dim_y)
             if not self.preprocessor_.discrete_:
                 blocks["y"] = slice(dim_x, dim_x + dim_y)
-            # The top critic always trains; an exact marginal needs none.
-            if self._exactly_gaussian(dim_x):
-                del blocks["x"]
-            if "y" in blocks and self._exactly_gaussian(dim_y):
-                del blocks["y"]
         width = dim_x + dim_y
         return make_block_critics(self.critic, n_critics, blocks, width, sizes, self.activation)
 

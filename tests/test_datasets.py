@@ -107,7 +107,8 @@ def test_bimodal_marginal_is_bimodal_and_ksg_agrees():
 
 
 def test_catalogue_covers_the_families_and_shapes():
-    assert {"gaussian", "transformed", "other"} == {t.family for t in datasets.TASKS.values()}
+    families = {"gaussian", "transformed", "other", "hard"}
+    assert families == {t.family for t in datasets.TASKS.values()}
     for task in datasets.TASKS.values():
         X, y, mi = task.sample(50, 0)
         assert X.shape == (50, task.dim_x)
@@ -119,3 +120,31 @@ def test_catalogue_covers_the_families_and_shapes():
 def test_invalid_covariance_is_rejected():
     with pytest.raises(ValueError, match="positive definite"):
         datasets.multivariate_gaussians(10, datasets.dense_covariance(2, 2, -0.9), 2)
+
+
+@pytest.mark.parametrize(("dim", "df"), [(1, 1.0), (2, 1.0), (5, 2.0)])
+def test_shared_scale_student_t_mi_matches_a_monte_carlo_average(dim, df):
+    # I = E[log p(x, y) - log p(x) - log p(y)] under the exact densities.
+    from scipy.stats import multivariate_t
+
+    X, y, truth = datasets.TASKS[f"t shared-scale {dim}x{dim} df={df:g}"].sample(40_000, 0)
+    y = y.reshape(len(y), -1)
+    joint = multivariate_t(np.zeros(2 * dim), np.eye(2 * dim), df=df)
+    marginal = multivariate_t(np.zeros(dim), np.eye(dim), df=df)
+    pointwise = joint.logpdf(np.hstack([X, y])) - marginal.logpdf(X) - marginal.logpdf(y)
+    standard_error = pointwise.std() / np.sqrt(len(pointwise))
+    assert pointwise.mean() == pytest.approx(truth, abs=4 * standard_error)
+    assert truth == pytest.approx({1: 0.224, 2: 0.432, 5: 0.448}[dim], abs=1e-3)
+
+
+def test_spirals_of_sparse_gaussians_keep_the_gaussian_mi():
+    for d in (5,):
+        X, y, truth = datasets.TASKS[f"spiral sparse-gauss {d}x{d}"].sample(1000, 0)
+        X0, y0, truth0 = datasets.sparse_gaussians(1000, d, d, 2, 0.8, 0)
+        assert truth == truth0 == pytest.approx(1.022, abs=1e-3)
+        # The rotation keeps |x|, so rotating back by the same angle undoes it: an
+        # invertible map of X alone, which leaves the MI unchanged.
+        back, _, _ = datasets.spiral(X, y, truth, speed=-1 / 3)
+        assert np.allclose(back, X0)
+        assert not np.allclose(X, X0)
+        assert np.array_equal(y, y0)

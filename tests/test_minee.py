@@ -220,18 +220,6 @@ def test_rank_gaussian_log_jacobian_reproduces_the_spacing_estimate_on_training_
     assert (cross_entropy - prep.log_jacobian_x(z)).mean() == pytest.approx(marginal, abs=1e-6)
 
 
-def test_a_scalar_marginal_needs_no_critic_under_the_rank_gaussian_default():
-    # Under rank-gaussian scaling a 1-D variable is standard normal, so its divergence from
-    # the Gaussian reference is 0 and only the joint critic trains.
-    X, y, truth = correlated_gaussians(3000, rho=0.8, dim=1, random_state=0)
-    est = MINEE(random_state=0, **FAST).fit(X, y)
-    assert est.critic_.block_names == ["xy"]
-    assert est.mutual_info_ == pytest.approx(truth, rel=0.1)
-    assert est.entropy_x_ == pytest.approx(0.5 * math.log(2 * math.pi * math.e), abs=0.03)
-    with_critics = MINEE(scaling="standard", random_state=0, **FAST).fit(X, y)
-    assert sorted(with_critics.critic_.block_names) == ["x", "xy", "y"]
-
-
 def test_user_critics_match_the_fused_default_block_by_block():
     from skmine.critics import ConcatCritic
 
