@@ -85,7 +85,9 @@ class EntropicProblem:
         self.batch_size = batch_size
         self.reference_size = reference_size
         self.generator = generator
-        self.eval_reference = self._reference_sample(EVAL_REFERENCE_SAMPLES, generator)
+        self.eval_reference = self._reference_sample(
+            max(1, EVAL_REFERENCE_SAMPLES // layout.n_critics)
+        )
         # The cross-entropy of every sample under each reference (less the scaling's
         # log-Jacobian): fixed, so computed once.
         log_jacobian = log_jacobian or {}
@@ -96,10 +98,9 @@ class EntropicProblem:
                 value = value - log_jacobian[key].to(value)
             self.cross_entropy[key] = value
 
-    def _reference_sample(self, total: int, generator: torch.Generator) -> Tensor:
-        """``(n_critics, total // n_critics, width)`` draws of the joint (or only) reference."""
-        per_critic = max(1, total // self.layout.n_critics)
-        flat = self.references[self.top].sample(self.layout.n_critics * per_critic, generator)
+    def _reference_sample(self, per_critic: int) -> Tensor:
+        """``(n_critics, per_critic, width)`` draws of the joint (or only) reference."""
+        flat = self.references[self.top].sample(self.layout.n_critics * per_critic, self.generator)
         return flat.reshape(self.layout.n_critics, per_critic, -1)
 
     def _critic_values(self, rows: Tensor) -> dict[str, Tensor]:
@@ -109,8 +110,7 @@ class EntropicProblem:
     def training_loss(self) -> tuple[Tensor, Tensor]:
         index = self.layout.sample_training(self.batch_size, self.generator)
         n_data = self.batch_size
-        per_step = self.batch_size * self.reference_size * self.layout.n_critics
-        reference = self._reference_sample(per_step, self.generator)
+        reference = self._reference_sample(self.batch_size * self.reference_size)
         values = self._critic_values(torch.cat([self.rows[index], reference], dim=1))
         objective = 0.0
         entropies = {}

@@ -333,7 +333,10 @@ class SeparateBlockCritics(nn.ModuleDict):
     def __init__(self, stacks: dict[str, nn.Module], blocks: dict[str, slice]) -> None:
         super().__init__(stacks)
         self.blocks = dict(blocks)
-        self.block_names = list(stacks)
+
+    @property
+    def block_names(self) -> list[str]:
+        return list(self.keys())
 
     def forward(self, rows: Tensor) -> dict[str, Tensor]:
         return {
