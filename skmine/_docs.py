@@ -5,8 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 
 
+def _short_float(value: float) -> str:
+    """``2e-3`` rather than ``0.002``, as the defaults are written in the signatures."""
+    return f"{value:.0e}".replace("e-0", "e-")
+
+
 def common_parameters(
-    activation: str, scaling: str | None, max_grad_norm: float | None, batch_size: int | str
+    activation: str,
+    scaling: str | None,
+    max_grad_norm: float | None,
+    batch_size: int | str,
+    hidden_layer_sizes: tuple[int, ...] = (100, 100),
+    learning_rate_init: float = 1e-3,
 ) -> str:
     """The numpydoc entries of the parameters every estimator shares, with its defaults."""
     scaling_default = repr(scaling) if scaling is not None else "None"
@@ -18,7 +28,7 @@ def common_parameters(
         batch_entry = f"""    batch_size : int, default={batch_size}
         Samples per minibatch of each fold's critic.
 """
-    return f'''    hidden_layer_sizes : array-like of int, default=(100, 100)
+    return f'''    hidden_layer_sizes : array-like of int, default={hidden_layer_sizes}
         Hidden widths of the default critic, an MLP on the concatenation ``[x, y]``.
     activation : {{"relu", "elu", "gelu", "tanh", "logistic", "softplus"}}, \
 default="{activation}"
@@ -27,7 +37,7 @@ default="{activation}"
         ``critic(dim_x, dim_y) -> torch.nn.Module`` whose ``forward(x, y)`` returns one score
         per row; replaces the default critic (e.g. a convolutional network for images). Use a
         module-level function or class so that the estimator can be pickled.
-{batch_entry}    learning_rate_init : float, default=1e-3
+{batch_entry}    learning_rate_init : float, default={_short_float(learning_rate_init)}
         Adam's learning rate.
     max_iter : int, default=5000
         Maximum number of training iterations (minibatch steps).
@@ -137,6 +147,8 @@ def fill_doc(
     scaling: str | None,
     max_grad_norm: float | None = None,
     batch_size: int | str = 256,
+    hidden_layer_sizes: tuple[int, ...] = (100, 100),
+    learning_rate_init: float = 1e-3,
 ) -> Callable[[type], type]:
     """Class decorator replacing ``%(common_parameters)s`` / ``%(common_attributes)s``."""
 
@@ -144,7 +156,14 @@ def fill_doc(
         doc = cls.__doc__
         doc = doc.replace(
             "    %(common_parameters)s\n",
-            common_parameters(activation, scaling, max_grad_norm, batch_size),
+            common_parameters(
+                activation,
+                scaling,
+                max_grad_norm,
+                batch_size,
+                hidden_layer_sizes,
+                learning_rate_init,
+            ),
         )
         cls.__doc__ = doc.replace("    %(common_attributes)s\n", COMMON_ATTRIBUTES)
         return cls

@@ -11,7 +11,13 @@ from ._divergence import JointMarginalProblem
 from ._docs import fill_doc
 
 
-@fill_doc(activation="elu", scaling="rank-gaussian", max_grad_norm=10.0)
+@fill_doc(
+    activation="elu",
+    scaling="rank-gaussian",
+    max_grad_norm=10.0,
+    hidden_layer_sizes=(64, 64, 64, 64),
+    learning_rate_init=2e-3,
+)
 class MINE(BaseMIEstimator):
     """Mutual information neural estimation (MINE).
 
@@ -64,6 +70,14 @@ class MINE(BaseMIEstimator):
     batch to pay for them lost accuracy at large MI (HG(0.9, 6): -19% against -9%;
     ``benchmarks/accuracy.py``). ``score`` applies the restored critics to any data.
 
+    **Critic.** Four hidden layers of 64 at a learning rate of 2e-3, not the earlier two
+    layers of 100 at 1e-3: depth is what lets the critic follow dependences that live in
+    the tails or along a curve. Measured side by side (``benchmarks/accuracy.py``, N=5,000,
+    3 seeds): Student-t with a shared scale, 5x5 and 2 degrees of freedom, went from -68% to
+    -31%; a spiral of a sparse 5x5 Gaussian from -48% to -18%; uniform noise 0.1 from -9%
+    to -2%; no family got worse beyond seed noise, and fits got faster (early stopping
+    comes sooner). Wider two-layer critics gained little.
+
     The DV bound is high-variance when the MI is large (its partition term averages
     ``exp(T)``) and training can sit near 0 for many iterations before it rises; see
     :class:`MINEE` for a remedy. At large MI a DV-trained critic also overfits once it
@@ -101,11 +115,11 @@ class MINE(BaseMIEstimator):
         *,
         bound="mine",
         ema_decay=0.01,
-        hidden_layer_sizes=(100, 100),
+        hidden_layer_sizes=(64, 64, 64, 64),
         activation="elu",
         critic=None,
         batch_size=256,
-        learning_rate_init=1e-3,
+        learning_rate_init=2e-3,
         max_iter=5000,
         early_stopping=True,
         cv=3,
