@@ -22,7 +22,7 @@ from torch import nn
 
 from ._crossfit import make_folds, readout_layout, training_layout
 from ._data import Preprocessor, resolve_device, validate_xy
-from ._readout import Estimate, fold_disagreement
+from ._readout import Estimate, fold_disagreement, generalisation_gap
 from ._training import MonitoredProblem, Problem, TrainingConfig, torch_threads, train
 from .critics import ACTIVATIONS, make_critics
 
@@ -33,6 +33,9 @@ MAX_EVAL_PAIRS = 16_384
 READOUT_PAIRS = 65_536
 # Fold values that disagree beyond their held-out noise at this chi-square p-value warn.
 FOLD_DISAGREEMENT_P = 1e-3
+# Critics whose training bound at the checkpoint exceeds the held-out one by this many
+# standard errors of the estimate warn that the estimate is data-limited.
+DATA_LIMITED_Z = 3.0
 
 
 class BaseMIEstimator(BaseEstimator, ABC):
@@ -90,6 +93,25 @@ class BaseMIEstimator(BaseEstimator, ABC):
     def _store_estimates(self, estimates: dict[str, Estimate]) -> None:
         """Set the fitted estimate attributes from the restored critics' estimates."""
         self._store_estimate("mutual_info", estimates["mutual_info"], lower=0.0)
+        if not self.bias_correction:
+            self._warn_if_data_limited(estimates["mutual_info"])
+
+    def _warn_if_data_limited(self, estimate: Estimate) -> None:
+        """Warn when the checkpoint's critics fit their training samples far better than
+        their held-out ones: the held-out bound is then limited by the amount of data."""
+        gap = generalisation_gap(self.history_, self.best_iteration_)
+        if gap is None or not estimate.std > 0 or gap <= DATA_LIMITED_Z * estimate.std:
+            return
+        warnings.warn(
+            f"at the checkpoint the critics score their training samples {gap:.3g} nats "
+            f"higher than their held-out samples ({gap / estimate.std:.1f} standard errors): "
+            "the estimate is limited by the amount of data and probably lower than the "
+            "truth by more than its interval shows. More samples raise it; "
+            "bias_correction=True extrapolates to infinite training data (twice the critics, "
+            "and noisy when this gap is large).",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
 
     def _store_estimate(self, name: str, estimate: Estimate, lower: float | None = None) -> None:
         """``name_``, ``name_raw_``, ``name_std_`` and ``name_ci_`` from one estimate."""

@@ -185,6 +185,19 @@ def group_mean(values: Tensor, layout: CriticLayout, group: str) -> float:
     return float((values[members] * sizes).sum() / sizes.sum())
 
 
+def generalisation_gap(history: list[dict[str, float]], iteration: int) -> float | None:
+    """Training bound minus held-out bound (nats) of the checkpoint at ``iteration``.
+
+    The training bound is the mean minibatch DV bound of the critics over the steps before
+    that evaluation, the held-out one the full-size critics' pooled DV bound on their folds
+    (``"mutual_info_raw"``). ``None`` when the history does not hold both.
+    """
+    record = next((r for r in history if r.get("iteration") == iteration), None)
+    if record is None or "train" not in record or "mutual_info_raw" not in record:
+        return None
+    return float(record["train"] - record["mutual_info_raw"])
+
+
 def fold_disagreement(estimate: Estimate) -> float:
     """Chi-square p-value that the fold values differ only by held-out noise (1 for one fold)."""
     folds = np.asarray(estimate.folds)
