@@ -34,8 +34,10 @@ READOUT_PAIRS = 65_536
 # Fold values that disagree beyond their held-out noise at this chi-square p-value warn.
 FOLD_DISAGREEMENT_P = 1e-3
 # Critics whose training bound at the checkpoint exceeds the held-out one by this many
-# standard errors of the estimate warn that the estimate is data-limited.
+# standard errors of the estimate, and by this many nats (independent data has tiny
+# standard errors), warn that the estimate is data-limited.
 DATA_LIMITED_Z = 3.0
+DATA_LIMITED_NATS = 0.02
 
 
 class BaseMIEstimator(BaseEstimator, ABC):
@@ -47,6 +49,7 @@ class BaseMIEstimator(BaseEstimator, ABC):
         "critic": [callable, None],
         "batch_size": [Interval(Integral, 2, None, closed="left")],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
@@ -100,7 +103,9 @@ class BaseMIEstimator(BaseEstimator, ABC):
         """Warn when the checkpoint's critics fit their training samples far better than
         their held-out ones: the held-out bound is then limited by the amount of data."""
         gap = generalisation_gap(self.history_, self.best_iteration_)
-        if gap is None or not estimate.std > 0 or gap <= DATA_LIMITED_Z * estimate.std:
+        if gap is None or not estimate.std > 0:
+            return
+        if gap <= max(DATA_LIMITED_Z * estimate.std, DATA_LIMITED_NATS):
             return
         warnings.warn(
             f"at the checkpoint the critics score their training samples {gap:.3g} nats "
@@ -246,6 +251,7 @@ class BaseMIEstimator(BaseEstimator, ABC):
         return TrainingConfig(
             max_iter=self.max_iter,
             learning_rate=self.learning_rate_init,
+            weight_decay=self.weight_decay,
             eval_interval=self.eval_interval,
             early_stopping=self.early_stopping,
             n_iter_no_change=self.n_iter_no_change,

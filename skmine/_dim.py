@@ -84,6 +84,7 @@ class DeepInfoMaxJSD(BaseMIEstimator):
         critic=None,
         batch_size=256,
         learning_rate_init=2e-3,
+        weight_decay=0.0,
         max_iter=5000,
         early_stopping=True,
         cv=3,
@@ -106,6 +107,7 @@ class DeepInfoMaxJSD(BaseMIEstimator):
         self.critic = critic
         self.batch_size = batch_size
         self.learning_rate_init = learning_rate_init
+        self.weight_decay = weight_decay
         self.max_iter = max_iter
         self.early_stopping = early_stopping
         self.cv = cv

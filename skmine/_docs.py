@@ -17,6 +17,7 @@ def common_parameters(
     batch_size: int | str,
     hidden_layer_sizes: tuple[int, ...] = (100, 100),
     learning_rate_init: float = 1e-3,
+    weight_decay: float = 0.0,
 ) -> str:
     """The numpydoc entries of the parameters every estimator shares, with its defaults."""
     scaling_default = repr(scaling) if scaling is not None else "None"
@@ -39,6 +40,9 @@ default="{activation}"
         module-level function or class so that the estimator can be pickled.
 {batch_entry}    learning_rate_init : float, default={_short_float(learning_rate_init)}
         Adam's learning rate.
+    weight_decay : float, default={weight_decay}
+        Decoupled weight decay of the critic's parameters (AdamW; each step multiplies
+        them by ``1 - learning_rate_init * weight_decay``). 0 trains with plain Adam.
     max_iter : int, default=5000
         Maximum number of training iterations (minibatch steps).
     early_stopping : bool, default=True
@@ -149,6 +153,7 @@ def fill_doc(
     batch_size: int | str = 256,
     hidden_layer_sizes: tuple[int, ...] = (100, 100),
     learning_rate_init: float = 1e-3,
+    weight_decay: float = 0.0,
 ) -> Callable[[type], type]:
     """Class decorator replacing ``%(common_parameters)s`` / ``%(common_attributes)s``."""
 
@@ -163,6 +168,7 @@ def fill_doc(
                 batch_size,
                 hidden_layer_sizes,
                 learning_rate_init,
+                weight_decay,
             ),
         )
         cls.__doc__ = doc.replace("    %(common_attributes)s\n", COMMON_ATTRIBUTES)

@@ -201,6 +201,7 @@ class MINEE(BaseMIEstimator):
         critic=None,
         batch_size="auto",
         learning_rate_init=1e-3,
+        weight_decay=0.0,
         max_iter=5000,
         early_stopping=True,
         cv=3,
@@ -226,6 +227,7 @@ class MINEE(BaseMIEstimator):
         self.critic = critic
         self.batch_size = batch_size
         self.learning_rate_init = learning_rate_init
+        self.weight_decay = weight_decay
         self.max_iter = max_iter
         self.early_stopping = early_stopping
         self.cv = cv

@@ -67,6 +67,7 @@ class TrainingConfig:
     max_grad_norm: float | None
     verbose: int
     weight_averaging: float | None = 0.99
+    weight_decay: float = 0.0
     # Plateau / still-rising warnings at max_iter; off where the criterion is a sum over many
     # critics that each keep their own best (feature selection), which only ever rises.
     diagnose_convergence: bool = True
@@ -158,7 +159,7 @@ def train(problem: Problem, config: TrainingConfig) -> TrainingResult:
     params = [p for p in module.parameters() if p.requires_grad]
     learning_rate = config.learning_rate
     device = params[0].device if params else torch.device("cpu")
-    optimizer = _adam(params, learning_rate, device)
+    optimizer = _adam(params, learning_rate, device, config.weight_decay)
     result = TrainingResult()
     best_state = _snapshot(module)
     best_estimate = -math.inf
@@ -211,7 +212,7 @@ def train(problem: Problem, config: TrainingConfig) -> TrainingResult:
                     result.stop_reason = "non_finite"
                     break
                 learning_rate /= 2.0
-                optimizer = _adam(params, learning_rate, device)
+                optimizer = _adam(params, learning_rate, device, config.weight_decay)
                 _say(
                     config,
                     f"iteration {iteration}: non-finite value; restored the best "
@@ -350,11 +351,17 @@ def torch_threads(n_threads: int | None) -> Iterator[None]:
         torch.set_num_threads(previous)
 
 
-def _adam(params: list[Tensor], learning_rate: float, device: torch.device) -> torch.optim.Adam:
+def _adam(
+    params: list[Tensor], learning_rate: float, device: torch.device, weight_decay: float = 0.0
+) -> torch.optim.Optimizer:
+    """Adam, or AdamW (decoupled weight decay) when ``weight_decay`` is positive."""
     # The fused kernel is one call per step instead of about ten per parameter; small critics
     # are bound by that overhead (measured: +30% iterations per second on an H100; on 2 CPU
     # cores a 100x100 critic's step went from 550 to 190 microseconds).
-    return torch.optim.Adam(params, lr=learning_rate, fused=_fused_adam_supported(device))
+    fused = _fused_adam_supported(device)
+    if weight_decay > 0:
+        return torch.optim.AdamW(params, lr=learning_rate, weight_decay=weight_decay, fused=fused)
+    return torch.optim.Adam(params, lr=learning_rate, fused=fused)
 
 
 def _fused_adam_supported(device: torch.device) -> bool:

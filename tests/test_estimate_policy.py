@@ -186,3 +186,21 @@ def test_a_critic_that_fits_its_training_samples_far_better_warns_that_data_limi
 
 def test_a_critic_that_generalises_does_not_warn():
     assert _data_limited_warnings("dense-gauss 2x2") == []
+
+
+@classes
+def test_weight_decay_shrinks_the_critic_and_keeps_it_finite(cls):
+    X, y = dependent_data(n=600)
+    norms = {}
+    for decay in (0.0, 5.0):
+        est = small(cls, max_iter=200, early_stopping=False, weight_decay=decay).fit(X, y)
+        norms[decay] = torch.cat([p.detach().flatten() for p in est.critic_.parameters()]).norm()
+        assert np.isfinite(est.mutual_info_)
+        assert est.get_params()["weight_decay"] == decay
+    assert norms[5.0] < 0.8 * norms[0.0]
+
+
+def test_negative_weight_decay_is_refused():
+    X, y = dependent_data()
+    with pytest.raises(ValueError, match="weight_decay"):
+        MINE(weight_decay=-0.1).fit(X, y)
