@@ -1,5 +1,6 @@
 """scikit-learn's estimator checks over every public estimator."""
 
+import pytest
 from sklearn.utils.estimator_checks import check_param_validation, parametrize_with_checks
 
 from skmine import MINE, MINEE, DeepInfoMaxJSD
@@ -18,6 +19,9 @@ MINEE_TIED_DATA_CHECKS = {
         "check_estimators_nan_inf",
     )
 }
+# 40 iterations on a few dozen samples: the critics memorise them, and the data-limited
+# warning that says so is right but beside the point of these checks.
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 ESTIMATORS = [
     MINE(max_iter=40, eval_interval=20, random_state=0),
     DeepInfoMaxJSD(max_iter=40, eval_interval=20, random_state=0),
