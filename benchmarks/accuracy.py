@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _common import PREVIOUS_CRITIC
 from joblib import Parallel, delayed, parallel_config
 from sklearn.feature_selection import mutual_info_regression
 
@@ -39,12 +40,6 @@ METHODS["MINEE rank-gaussian"] = (ESTIMATORS["minee"], {"scaling": "rank-gaussia
 METHODS["MINE one split"] = (ESTIMATORS["mine"], {"cv": None})
 METHODS["DeepInfoMaxJSD one split"] = (ESTIMATORS["dim"], {"cv": None})
 METHODS["MINE bias-corrected"] = (ESTIMATORS["mine"], {"bias_correction": True})
-# The default critic before the deeper one (two layers of 100 at a learning rate of 1e-3).
-PREVIOUS_CRITIC = {
-    "hidden_layer_sizes": (100, 100),
-    "learning_rate_init": 1e-3,
-    "weight_decay": 0.0,
-}
 METHODS["MINE previous critic"] = (ESTIMATORS["mine"], PREVIOUS_CRITIC)
 METHODS["DeepInfoMaxJSD previous critic"] = (ESTIMATORS["dim"], PREVIOUS_CRITIC)
 METHODS["MINE without weight decay"] = (ESTIMATORS["mine"], {"weight_decay": 0.0})

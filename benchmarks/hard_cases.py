@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from _common import PREVIOUS_CRITIC
 
 from skmine import MINE
 from skmine.datasets import TASKS
@@ -39,10 +40,7 @@ DEFAULT_TASKS = [name for name, task in TASKS.items() if task.family == "hard"] 
     "spiral 3x3",
 ]
 VARIANTS = {
-    "previous defaults": (
-        {"hidden_layer_sizes": (100, 100), "learning_rate_init": 1e-3, "weight_decay": 0.0},
-        5000,
-    ),
+    "previous defaults": (PREVIOUS_CRITIC, 5000),
     "defaults": ({}, 5000),
     "15,000 iterations": ({"max_iter": 15000, "early_stopping": False}, 5000),
     "lr 6e-3": ({"learning_rate_init": 6e-3}, 5000),

@@ -22,17 +22,13 @@ import warnings
 
 import numpy as np
 import torch
+from _common import PREVIOUS_CRITIC
 from sklearn.exceptions import ConvergenceWarning
 
 from skmine._registry import ESTIMATORS
 from skmine.datasets import TASKS
 
 DEFAULT_TASKS = ["dense-gauss 5x5", "sparse-gauss 5x5", "HG(0.9, 1)", "HG(0.9, 6)"]
-PREVIOUS_CRITIC = {
-    "hidden_layer_sizes": (100, 100),
-    "learning_rate_init": 1e-3,
-    "weight_decay": 0.0,
-}
 POLICIES = {
     "one split, previous critic": {"cv": None, **PREVIOUS_CRITIC},
     "cross-fitted, previous critic": PREVIOUS_CRITIC,
