@@ -39,7 +39,10 @@ METHODS["MINEE rank-gaussian"] = (ESTIMATORS["minee"], {"scaling": "rank-gaussia
 # The estimate policy before cross-fitting: one split, 20% held out.
 METHODS["MINE one split"] = (ESTIMATORS["mine"], {"cv": None})
 METHODS["DeepInfoMaxJSD one split"] = (ESTIMATORS["dim"], {"cv": None})
-METHODS["MINE bias-corrected"] = (ESTIMATORS["mine"], {"bias_correction": True})
+# The estimate policy before the optimism correction, and the other correction.
+METHODS["MINE uncorrected"] = (ESTIMATORS["mine"], {"bias_correction": None})
+METHODS["DeepInfoMaxJSD uncorrected"] = (ESTIMATORS["dim"], {"bias_correction": None})
+METHODS["MINE extrapolated"] = (ESTIMATORS["mine"], {"bias_correction": "extrapolation"})
 METHODS["MINE previous critic"] = (ESTIMATORS["mine"], PREVIOUS_CRITIC)
 METHODS["DeepInfoMaxJSD previous critic"] = (ESTIMATORS["dim"], PREVIOUS_CRITIC)
 METHODS["MINE without weight decay"] = (ESTIMATORS["mine"], {"weight_decay": 0.0})

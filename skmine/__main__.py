@@ -46,10 +46,19 @@ estimator and by each neural estimator with its defaults. About 1-2 minutes on 2
   KSG (k=3):          the Kraskov-Stoegbauer-Grassberger k-nearest-neighbour estimator.
 """
 DEMO_OUTRO = """\
-[low, high]: 95% interval for sampling noise (3-fold cross-fitting: every sample is held out
-once, by a critic that did not train on it). It does not widen for a critic that cannot
-represent the dependence, so an interval can miss the truth at large MI."""
+[low, high]: 95% interval. MINE and DeepInfoMaxJSD report the midpoint of their critics' bound
+on samples they did not train on (3-fold cross-fitting) and on their own training samples; the
+interval spans both, plus sampling noise. MINEE's covers sampling noise. No interval widens for
+a critic that cannot represent the dependence, so one can miss the truth at large MI."""
 ENTROPIES = {"entropy_x_": "H(X)", "entropy_y_": "H(Y)", "entropy_xy_": "H(X, Y)"}
+
+
+def interval_meaning(estimator) -> str:
+    """What the fitted estimator's interval covers, in a few words."""
+    level = f"{estimator.confidence_level:.0%} interval"
+    if getattr(estimator, "bias_correction", None) == "optimism":
+        return f"{level} from the held-out to the training-sample bound, plus sampling noise"
+    return f"{level} for sampling noise"
 
 
 def demo_estimators(seed: int) -> dict:
@@ -121,7 +130,7 @@ def run_estimate(args: argparse.Namespace, out=None) -> dict[str, float]:
             intervals[label] = getattr(estimator, attribute[:-1] + "_ci_")
     print(
         f"{type(estimator).__name__} on {X.shape[0]} rows (nats; divide by ln 2 for bits); "
-        f"[low, high]: {estimator.confidence_level:.0%} interval for sampling noise",
+        f"[low, high]: {interval_meaning(estimator)}",
         file=out,
     )
     for label, value in results.items():

@@ -7,6 +7,7 @@ seeding, the training loop, fitted attributes and ``score`` live here.
 
 from __future__ import annotations
 
+import math
 import warnings
 from abc import ABC, abstractmethod
 from numbers import Integral, Real
@@ -22,7 +23,7 @@ from torch import nn
 
 from ._crossfit import make_folds, readout_layout, training_layout
 from ._data import Preprocessor, resolve_device, validate_xy
-from ._readout import Estimate, fold_disagreement, generalisation_gap
+from ._readout import Estimate, fold_disagreement
 from ._training import MonitoredProblem, Problem, TrainingConfig, torch_threads, train
 from .critics import ACTIVATIONS, make_critics
 
@@ -33,7 +34,7 @@ MAX_EVAL_PAIRS = 16_384
 READOUT_PAIRS = 65_536
 # Fold values that disagree beyond their held-out noise at this chi-square p-value warn.
 FOLD_DISAGREEMENT_P = 1e-3
-# Critics whose training bound at the checkpoint exceeds the held-out one by this many
+# Critics whose bound on their training samples exceeds the held-out one by this many
 # standard errors of the estimate, and by this many nats (independent data has tiny
 # standard errors), warn that the estimate is data-limited.
 DATA_LIMITED_Z = 3.0
@@ -58,7 +59,7 @@ class BaseMIEstimator(BaseEstimator, ABC):
         "eval_interval": [Interval(Integral, 1, None, closed="left")],
         "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
         "cv": ["cv_object"],
-        "bias_correction": ["boolean"],
+        "bias_correction": [StrOptions({"optimism", "extrapolation"}), None],
         "confidence_level": [Interval(Real, 0, 1, closed="neither")],
         "scaling": [StrOptions({"standard", "rank-gaussian"}), None],
         "discrete_target": [StrOptions({"auto"}), "boolean"],
@@ -96,24 +97,32 @@ class BaseMIEstimator(BaseEstimator, ABC):
     def _store_estimates(self, estimates: dict[str, Estimate]) -> None:
         """Set the fitted estimate attributes from the restored critics' estimates."""
         self._store_estimate("mutual_info", estimates["mutual_info"], lower=0.0)
-        if not self.bias_correction:
-            self._warn_if_data_limited(estimates["mutual_info"])
+        self._warn_if_data_limited(estimates["mutual_info"])
 
     def _warn_if_data_limited(self, estimate: Estimate) -> None:
-        """Warn when the checkpoint's critics fit their training samples far better than
-        their held-out ones: the held-out bound is then limited by the amount of data."""
-        gap = generalisation_gap(self.history_, self.best_iteration_)
-        if gap is None or not estimate.std > 0:
+        """Warn when the critics fit their training samples far better than their held-out
+        ones: the held-out bound is then limited by the amount of data."""
+        gap = estimate.gap
+        if not (math.isfinite(gap) and estimate.std > 0):
             return
         if gap <= max(DATA_LIMITED_Z * estimate.std, DATA_LIMITED_NATS):
             return
+        if estimate.optimism > 0:
+            remedy = (
+                f"mutual_info_ adds half of it ({estimate.optimism:.3g} nats, a first-order "
+                "correction) and the interval spans the held-out and the training bound, but "
+                "a gap this large can leave the estimate below the truth. More samples "
+                "narrow it."
+            )
+        else:
+            remedy = (
+                "the estimate is probably lower than the truth by more than its interval "
+                'shows. More samples raise it; bias_correction="optimism" corrects for it.'
+            )
         warnings.warn(
-            f"at the checkpoint the critics score their training samples {gap:.3g} nats "
-            f"higher than their held-out samples ({gap / estimate.std:.1f} standard errors): "
-            "the estimate is limited by the amount of data and probably lower than the "
-            "truth by more than its interval shows. More samples raise it; "
-            "bias_correction=True extrapolates to infinite training data (twice the critics, "
-            "and noisy when this gap is large).",
+            f"the critics score their training samples {gap:.3g} nats higher than their "
+            f"held-out samples ({gap / estimate.std:.1f} standard errors): the estimate is "
+            f"limited by the amount of data; {remedy}",
             ConvergenceWarning,
             stacklevel=4,
         )
@@ -169,7 +178,7 @@ class BaseMIEstimator(BaseEstimator, ABC):
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
         folds = make_folds(self.cv, X.shape[0], X, y, self.validation_fraction, rng)
-        groups = ["full", "half"] if self.bias_correction else ["full"]
+        groups = ["full", "half"] if self.bias_correction == "extrapolation" else ["full"]
         layout = training_layout(folds, groups, rng)
 
         prep = Preprocessor(

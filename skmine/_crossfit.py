@@ -132,6 +132,30 @@ class CriticLayout:
         position = (u * self.train_size[:, None]).long().clamp_(max=self.train_index.shape[1] - 1)
         return torch.gather(self.train_index, 1, position)
 
+    @property
+    def has_training_sets(self) -> bool:
+        """Whether every critic has a training set (not so for a readout-only layout)."""
+        return bool((self.train_size >= 2).all())
+
+    def training_view(self) -> CriticLayout:
+        """The same critics with their training samples in place of their held-out ones.
+
+        Read out on it, each critic gives its apparent (training-sample) bound, the other
+        side of the optimism correction (see :mod:`skmine._readout`).
+        """
+        width = self.train_index.shape[1]
+        positions = torch.arange(width, device=self.train_index.device)
+        mask = positions[None, :] < self.train_size[:, None]
+        return CriticLayout(
+            self.train_index,
+            self.train_size,
+            self.train_index,
+            mask,
+            self.train_size,
+            self.group,
+            self.fold,
+        )
+
     def to(self, device: torch.device) -> CriticLayout:
         moved = {
             name: getattr(self, name).to(device)

@@ -48,7 +48,10 @@ class JointMarginalProblem:
         Product-of-marginal pairs of an evaluation during training, shared among the
         critics.
     readout_pairs : int
-        The same for the final readout (:meth:`estimates` with ``final=True``).
+        The same for the final readout (:meth:`estimates` with ``final=True``), which also
+        reads each critic out on its training samples (its apparent bound).
+    correct_optimism : bool
+        Whether the final estimate adds the optimism correction (see :mod:`skmine._readout`).
     """
 
     def __init__(
@@ -64,6 +67,7 @@ class JointMarginalProblem:
         ema_decay: float = 0.01,
         max_eval_pairs: int = 16_384,
         readout_pairs: int = 65_536,
+        correct_optimism: bool = False,
     ) -> None:
         self.module = critics
         self.x, self.y = x, y
@@ -75,6 +79,7 @@ class JointMarginalProblem:
         self._log_ema: Tensor | None = None
         self._pairs = held_out_pairs(layout, max_eval_pairs // layout.n_critics, generator)
         self._readout_pairs = readout_pairs
+        self.correct_optimism = correct_optimism
         self._generator_state = generator.get_state()
 
     def training_loss(self) -> tuple[Tensor, Tensor]:
@@ -106,27 +111,52 @@ class JointMarginalProblem:
         """The estimate policy applied to the critics as they are (under ``no_grad``).
 
         ``final=True`` reads out on ``readout_pairs`` marginal pairs, drawn afresh from a
-        generator seeded like the training one, instead of the training evaluations' pairs.
+        generator seeded like the training one, instead of the training evaluations' pairs,
+        and also on the critics' training samples (with as many pairs again).
         """
         layout = self.layout
-        rows, cols = self._pairs
+        pairs = self._pairs
+        apparent = None
         if final:
             generator = torch.Generator(device=self.generator.device)
             generator.set_state(self._generator_state)
-            rows, cols = held_out_pairs(layout, self._readout_pairs // layout.n_critics, generator)
-        mask = layout.held_out_mask
+            budget = self._readout_pairs // layout.n_critics
+            pairs = held_out_pairs(layout, budget, generator)
+            if layout.has_training_sets:
+                training = layout.training_view()
+                apparent, *_ = self._dv_readout(
+                    training, held_out_pairs(training, budget, generator)
+                )
+        values, influence, t_joint, t_marginal = self._dv_readout(layout, pairs)
+        out = {
+            "mutual_info": combine(
+                values,
+                influence,
+                layout,
+                apparent_values=apparent,
+                correct_optimism=self.correct_optimism,
+            )
+        }
+        out["criterion"] = values
+        if self.bound == "jsd":
+            mask = layout.held_out_mask
+            joint, _ = mean_statistics(-torch.nn.functional.softplus(-t_joint), mask)
+            marginal = torch.nn.functional.softplus(t_marginal).mean(dim=1)
+            out["jsd"] = group_mean((joint - marginal) / 2.0 + math.log(2.0), layout, "full")
+        return out
+
+    def _dv_readout(
+        self, layout: CriticLayout, pairs: tuple[Tensor, Tensor]
+    ) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        """DV bound of each critic on its ``held_out`` samples, their influences, and the
+        critics' values on the joint and the marginal pairs."""
+        rows, cols = pairs
         t_joint = self.module(self.x[layout.held_out], self.y[layout.held_out])
         x_rows = torch.gather(layout.held_out, 1, rows)
         y_cols = torch.gather(layout.held_out, 1, cols)
         t_marginal = _chunked(self.module, self.x, self.y, x_rows, y_cols)
-        values, influence = dv_statistics(t_joint, mask, t_marginal, rows, cols)
-        out = {"mutual_info": combine(values, influence, self.layout)}
-        out["criterion"] = values
-        if self.bound == "jsd":
-            joint, _ = mean_statistics(-torch.nn.functional.softplus(-t_joint), mask)
-            marginal = torch.nn.functional.softplus(t_marginal).mean(dim=1)
-            out["jsd"] = group_mean((joint - marginal) / 2.0 + math.log(2.0), self.layout, "full")
-        return out
+        values, influence = dv_statistics(t_joint, layout.held_out_mask, t_marginal, rows, cols)
+        return values, influence, t_joint, t_marginal
 
     def score(self) -> float:
         """Mean held-out DV bound of the full-size critics (the estimators' ``score``)."""

@@ -18,8 +18,32 @@ def common_parameters(
     hidden_layer_sizes: tuple[int, ...] = (100, 100),
     learning_rate_init: float = 1e-3,
     weight_decay: float = 0.0,
+    bias_correction: str | None = "optimism",
 ) -> str:
     """The numpydoc entries of the parameters every estimator shares, with its defaults."""
+    if bias_correction == "optimism":
+        correction_entry = """    bias_correction : {"optimism", "extrapolation"} or None, \
+default="optimism"
+        How the held-out bound's finite-sample shortfall is removed (see the Notes and the
+        user guide's estimate policy). ``"optimism"``: each critic is also read out on its
+        own training samples, and ``mutual_info_`` is the midpoint of that apparent bound
+        and the held-out one (to first order a fitted critic gains as much on its training
+        samples as it loses on new ones); the interval runs from the held-out bound to the
+        apparent one, widened by the sampling noise. No extra training.
+        ``"extrapolation"``: also train, per fold, a critic on a random half of the fold's
+        training samples and extrapolate the two held-out values along
+        ``I(m) = I_inf - a / m`` (``2 I(m) - I(m/2)``; twice the critics). ``None``: the
+        held-out bound, uncorrected. ``mutual_info_raw_`` always holds the held-out value.
+"""
+    else:
+        correction_entry = """    bias_correction : {"extrapolation"} or None, default=None
+        ``"extrapolation"``: also train, per fold, a critic on a random half of the fold's
+        training samples and extrapolate the two held-out values to infinite training data
+        along ``I(m) = I_inf - a / m`` (``2 I(m) - I(m/2)``; twice the critics;
+        ``mutual_info_raw_`` keeps the uncorrected value). ``None``: uncorrected. The
+        ``"optimism"`` correction of :class:`MINE` is not implemented for the entropy
+        critics.
+"""
     scaling_default = repr(scaling) if scaling is not None else "None"
     if isinstance(batch_size, str):
         batch_entry = f'''    batch_size : int or "auto", default="{batch_size}"
@@ -56,13 +80,7 @@ default="{activation}"
         :class:`~sklearn.model_selection.GroupKFold` for grouped samples) must give
         disjoint test sets. ``None``: one random split holding out ``validation_fraction``
         (the policy before cross-fitting). See the estimate policy in the Notes.
-    bias_correction : bool, default=False
-        Also train, per fold, a critic on a random half of the fold's training samples and
-        extrapolate the two held-out values to infinite training data along
-        ``I(m) = I_inf - a / m`` (``mutual_info_ = 2 I(m) - I(m/2)``; ``mutual_info_raw_``
-        keeps the uncorrected value). Twice the critics; off by default because it did not
-        help where measured (see the user guide's estimate policy).
-    confidence_level : float, default=0.95
+{correction_entry}    confidence_level : float, default=0.95
         Level of the ``*_ci_`` intervals.
     validation_fraction : float, default=0.2
         Fraction of samples held out by the single split of ``cv=None``; unused otherwise.
@@ -106,20 +124,22 @@ default="{activation}"
 
 COMMON_ATTRIBUTES = """    mutual_info_raw_ : float
         The cross-fitted held-out estimate without the bias correction (equal to
-        ``mutual_info_`` when ``bias_correction=False``).
+        ``mutual_info_`` when ``bias_correction=None``).
     mutual_info_std_ : float
         Standard error of ``mutual_info_`` (nats), from the data: the larger of the
         held-out samples' influence-function variance and the spread of the fold estimates.
         It covers sampling noise, not a critic that cannot represent the dependence.
     mutual_info_ci_ : tuple of float
-        ``(low, high)`` normal interval at ``confidence_level``, its low end clipped at 0.
+        ``(low, high)`` normal interval at ``confidence_level``, widened on both sides by
+        the optimism correction when it applies, its low end clipped at 0.
     n_folds_ : int
         Number of cross-fitting folds.
     history_ : list of dict
         One record per evaluation: ``iteration``, ``train`` (mean minibatch estimate since
         the last evaluation), ``validation`` (the held-out objective used for checkpointing),
         ``mutual_info`` (held-out MI estimate over all folds, with ``mutual_info_raw`` and
-        ``mutual_info_std``) and estimator-specific entries; with
+        ``mutual_info_std``; the optimism correction needs the final readout on the training
+        samples and is not in it) and estimator-specific entries; with
         ``fit(..., eval_set=...)`` also ``eval_set``. ``pandas.DataFrame(history_)``
         tabulates it.
     n_iter_ : int
@@ -154,6 +174,7 @@ def fill_doc(
     hidden_layer_sizes: tuple[int, ...] = (100, 100),
     learning_rate_init: float = 1e-3,
     weight_decay: float = 0.0,
+    bias_correction: str | None = "optimism",
 ) -> Callable[[type], type]:
     """Class decorator replacing ``%(common_parameters)s`` / ``%(common_attributes)s``."""
 
@@ -169,6 +190,7 @@ def fill_doc(
                 hidden_layer_sizes,
                 learning_rate_init,
                 weight_decay,
+                bias_correction,
             ),
         )
         cls.__doc__ = doc.replace("    %(common_attributes)s\n", COMMON_ATTRIBUTES)

@@ -43,7 +43,8 @@ class MINE(BaseMIEstimator):
     ----------
     mutual_info_ : float
         Estimated mutual information in nats: the DV bound of the best checkpoint's critics,
-        each read out on the fold it did not train on (see Notes).
+        each read out on the fold it did not train on, plus the optimism correction (see
+        Notes).
     %(common_attributes)s
 
     See Also
@@ -61,15 +62,28 @@ class MINE(BaseMIEstimator):
     ``(x_i, y_j)``, ``i != j``, within the fold); their sample-weighted mean is the bound read
     out on every sample once, and the checkpoint where it is highest is restored (all critics
     together). The restored critics are read out once more on 65,536 fresh pairs: that is
-    ``mutual_info_``, in nats. Every sample is used for training (by ``cv - 1`` critics) and
-    for the estimate (once), which makes it far less noisy than one held-out split: on
-    MG(0.9) at N=400 the median absolute error over 10 seeds fell from 16.5% (20% held out)
-    to 5.7%. ``mutual_info_std_`` and ``mutual_info_ci_`` give its standard error and
-    interval (see the attributes); they describe sampling noise, not a critic that cannot
-    reach the truth. Three folds, not five, because each fold's critic costs a full critic's
-    training: at the same batch size five folds cost about 2.5x one critic, and halving the
-    batch to pay for them lost accuracy at large MI (HG(0.9, 6): -19% against -9%;
-    ``benchmarks/accuracy.py``). ``score`` applies the restored critics to any data.
+    the held-out bound, ``mutual_info_raw_``, in nats. Every sample is used for training (by
+    ``cv - 1`` critics) and for the estimate (once), which makes it far less noisy than one
+    held-out split: on MG(0.9) at N=400 the median absolute error over 10 seeds fell from
+    16.5% (20% held out) to 5.7%. Three folds, not five, because each fold's critic costs a
+    full critic's training: at the same batch size five folds cost about 2.5x one critic,
+    and halving the batch to pay for them lost accuracy at large MI (HG(0.9, 6): -19%
+    against -9%; ``benchmarks/accuracy.py``). ``score`` applies the restored critics to any
+    data and returns their uncorrected bound.
+
+    **Optimism correction** (``bias_correction="optimism"``). A critic fitted to its
+    training samples scores them higher, and new samples lower, than the best critic of
+    its architecture would: to first order by the same amount (the optimism of the
+    apparent error rate, Efron 1983 and 1986). The restored critics are therefore also read
+    out on their own training samples, and ``mutual_info_`` is the midpoint of that apparent
+    bound and the held-out one; ``mutual_info_ci_`` runs from ``z`` standard errors below the
+    held-out bound to ``z`` above the apparent one (``mutual_info_std_`` is the sampling
+    noise). It costs one more readout, no training. On 10 Gaussian and transformed-Gaussian
+    tasks at N=5,000 (10 seeds each) it moved the median signed error from -2.2% to -0.7%
+    and the 95% intervals' coverage from 76% to 94% (median half-width 6.1% of the MI). At
+    N=400 (MG(0.9), 10 seeds) it overshoots: +5.8% median, against -2.3% uncorrected, every
+    interval still covering the truth. The intervals describe sampling noise and the
+    finite-sample gap, not a critic that cannot reach the truth.
 
     **Critic.** Four hidden layers of 64 at a learning rate of 2e-3, not the earlier two
     layers of 100 at 1e-3: depth is what lets the critic follow dependences that live in
@@ -128,7 +142,7 @@ class MINE(BaseMIEstimator):
         max_iter=5000,
         early_stopping=True,
         cv=3,
-        bias_correction=False,
+        bias_correction="optimism",
         confidence_level=0.95,
         validation_fraction=0.2,
         n_iter_no_change=10,
@@ -179,4 +193,5 @@ class MINE(BaseMIEstimator):
             ema_decay=self.ema_decay,
             max_eval_pairs=MAX_EVAL_PAIRS,
             readout_pairs=READOUT_PAIRS,
+            correct_optimism=self.bias_correction == "optimism",
         )

@@ -26,7 +26,7 @@ NEGATIVE_MI_STDS = 4.0
 AUTO_BATCH_ROWS = 288
 
 
-@fill_doc(activation="elu", scaling="rank-gaussian", batch_size="auto")
+@fill_doc(activation="elu", scaling="rank-gaussian", batch_size="auto", bias_correction=None)
 class MINEE(BaseMIEstimator):
     """Mutual information neural entropic estimation (MI-NEE), with entropies.
 
@@ -188,6 +188,7 @@ class MINEE(BaseMIEstimator):
         "reference_size": [Interval(Integral, 1, None, closed="left")],
         "reference_margin": [Interval(Real, 0, None, closed="left")],
         "batch_size": [Interval(Integral, 2, None, closed="left"), StrOptions({"auto"})],
+        "bias_correction": [StrOptions({"extrapolation"}), None],
     }
 
     def __init__(
@@ -205,7 +206,7 @@ class MINEE(BaseMIEstimator):
         max_iter=5000,
         early_stopping=True,
         cv=3,
-        bias_correction=False,
+        bias_correction=None,
         confidence_level=0.95,
         validation_fraction=0.2,
         n_iter_no_change=10,

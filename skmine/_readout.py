@@ -9,15 +9,24 @@ bound, whose partition term is a two-sample U-statistic over pairs, its Hájek p
 * **Cross-fitting.** The critics of a group hold out disjoint folds that cover the data; the
   group's estimate is the sample-weighted mean of its critics' values, i.e. the bound read
   out on every sample once.
-* **Bias correction.** A critic trained on ``m`` samples falls short of the optimal critic
-  by an amount that shrinks with ``m``. With a second group trained on ``m / 2`` samples and
-  read out on the same folds, the two values are extrapolated to infinite training data along
-  ``I(m) = I_inf - a / m`` (Abdelaleem, Martini & Nemenman, 2025, extrapolate subsample
-  estimates linearly in ``1/N`` in the same way): ``I_inf = 2 I(m) - I(m / 2)``.
+* **Optimism correction** (``"optimism"``). A critic fitted to ``m`` samples scores its own
+  training samples higher, and new samples lower, than the best critic of its class would:
+  to first order in ``1 / m`` by the same amount (the optimism of the apparent error,
+  Efron 1983 and 1986; the symmetry behind Akaike's and Takeuchi's criteria). Each critic
+  is therefore also read out on its training samples, and half the pooled gap between that
+  apparent bound and the held-out one is added: the estimate is their midpoint. A negative
+  pooled gap corrects nothing.
+* **Extrapolation** (``"extrapolation"``). A second group trained on ``m / 2`` samples and
+  read out on the same folds; the two values are extrapolated to infinite training data
+  along ``I(m) = I_inf - a / m`` (Abdelaleem, Martini & Nemenman, 2025, extrapolate
+  subsample estimates linearly in ``1/N`` in the same way): ``I_inf = 2 I(m) - I(m / 2)``.
 * **Uncertainty.** The variance of the estimate is the larger of two data-driven estimates:
   the per-sample influences (held-out sampling noise, with the critics fixed) and the spread of
   the fold estimates (which also sees how differently the critics trained). Intervals are
-  normal, ``estimate ± z * std``.
+  normal, ``estimate ± z * std``; with the optimism correction they are widened by the
+  correction itself (the correction is first-order and as uncertain as it is large), so that
+  they run from ``z`` standard errors below the held-out bound to ``z`` above the apparent
+  one.
 """
 
 from __future__ import annotations
@@ -46,7 +55,7 @@ class Estimate:
     Attributes
     ----------
     value : float
-        The recommended estimate (bias-corrected when a ``"half"`` group exists).
+        The recommended estimate (corrected when the policy corrects).
     raw : float
         The cross-fitted held-out value of the full-size critics, uncorrected.
     std : float
@@ -54,7 +63,15 @@ class Estimate:
     noise_std : float
         Standard error from the held-out samples' influences alone (critics held fixed).
     folds : tuple of float
-        Per-fold values of the estimate (bias-corrected when ``value`` is).
+        Per-fold values of the estimate (corrected when ``value`` is).
+    raw_folds : tuple of float
+        Per-fold held-out values, uncorrected (empty: the same as ``folds``).
+    apparent : float
+        The full-size critics' pooled bound on their own training samples (NaN when not
+        read out).
+    optimism : float
+        The optimism correction added to ``raw`` (half the pooled apparent-minus-held-out
+        gap, at least 0; 0 under the other policies). It also widens the interval.
     """
 
     value: float
@@ -62,10 +79,18 @@ class Estimate:
     std: float
     noise_std: float
     folds: tuple[float, ...]
+    raw_folds: tuple[float, ...] = ()
+    apparent: float = math.nan
+    optimism: float = 0.0
+
+    @property
+    def gap(self) -> float:
+        """Apparent minus held-out bound (nats; NaN when the apparent one was not read out)."""
+        return self.apparent - self.raw
 
     def interval(self, level: float, lower: float | None = None) -> tuple[float, float]:
-        """Normal ``level`` interval, optionally clipped below at ``lower``."""
-        half = float(norm.ppf(0.5 + level / 2.0)) * self.std
+        """Normal ``level`` interval widened by the optimism correction, clipped at ``lower``."""
+        half = float(norm.ppf(0.5 + level / 2.0)) * self.std + self.optimism
         low, high = self.value - half, self.value + half
         if lower is not None:
             low = max(low, lower)
@@ -79,6 +104,8 @@ def shifted(estimate: Estimate, offset: float) -> Estimate:
         value=estimate.value + offset,
         raw=estimate.raw + offset,
         folds=tuple(v + offset for v in estimate.folds),
+        raw_folds=tuple(v + offset for v in estimate.raw_folds),
+        apparent=estimate.apparent + offset,
     )
 
 
@@ -128,8 +155,10 @@ def combine(
     influence: Tensor,
     layout: CriticLayout,
     reference_variance: Tensor | None = None,
+    apparent_values: Tensor | None = None,
+    correct_optimism: bool = False,
 ) -> Estimate:
-    """Cross-fitted, bias-corrected estimate and its standard error (see the module notes).
+    """Cross-fitted, corrected estimate and its standard error (see the module notes).
 
     Parameters
     ----------
@@ -138,26 +167,49 @@ def combine(
     influence : Tensor of shape (n_critics, n)
         Each held-out sample's influence on its critic's value (zero on padding).
     layout : CriticLayout
-        Which critic belongs to which group and fold.
+        Which critic belongs to which group and fold; a ``"half"`` group means the
+        extrapolation correction.
     reference_variance : Tensor of shape (n_critics,), optional
         Variance of each critic's value from other independent samples it was read out on
         (MINEE's reference draws, each critic its own), added to the held-out noise.
+    apparent_values : Tensor of shape (n_critics,), optional
+        Each critic's value on its own training samples.
+    correct_optimism : bool
+        Add half the pooled gap between ``apparent_values`` and ``values`` (needs them).
     """
     values = values.detach().double().cpu()
     influence = influence.detach().double().cpu()
     sizes = layout.held_out_size.double().cpu()
     full = layout.members("full")
-    per_fold = values[full]
+    weights = sizes[full] / sizes[full].sum()
+    raw_folds = values[full]
+    per_fold = raw_folds
     fold_influence = influence[full]
-    raw = float((per_fold * sizes[full]).sum() / sizes[full].sum())
+    raw = float((raw_folds * weights).sum())
+    apparent, optimism = math.nan, 0.0
+    if apparent_values is not None:
+        apparent_folds = apparent_values.detach().double().cpu()[full]
+        apparent = float((apparent_folds * weights).sum())
+        if correct_optimism and math.isfinite(apparent) and apparent > raw:
+            optimism = (apparent - raw) / 2.0
+            per_fold = (raw_folds + apparent_folds) / 2.0
     if "half" in layout.groups:
         half = layout.members("half")
         per_fold = per_fold + EXTRAPOLATION_WEIGHT * (per_fold - values[half])
         fold_influence = fold_influence + EXTRAPOLATION_WEIGHT * (fold_influence - influence[half])
-    weights = sizes[full] / sizes[full].sum()
     value = float((per_fold * weights).sum())
+    estimate = Estimate(
+        value,
+        raw,
+        math.nan,
+        math.nan,
+        tuple(per_fold.tolist()),
+        tuple(raw_folds.tolist()),
+        apparent,
+        optimism,
+    )
     if not math.isfinite(value):
-        return Estimate(value, raw, math.nan, math.nan, tuple(per_fold.tolist()))
+        return estimate
     n_total = float(sizes[full].sum())
     dof = torch.clamp(sizes[full] - 1.0, min=1.0)
     per_sample_var = (fold_influence.pow(2).sum(dim=1) / dof * sizes[full]).sum() / n_total**2
@@ -173,9 +225,7 @@ def combine(
     if n_folds > 1:
         spread = float((weights * (per_fold - value).pow(2)).sum()) * n_folds / (n_folds - 1)
         variance = max(variance, spread / n_folds)
-    return Estimate(
-        value, raw, math.sqrt(variance), math.sqrt(noise_variance), tuple(per_fold.tolist())
-    )
+    return replace(estimate, std=math.sqrt(variance), noise_std=math.sqrt(noise_variance))
 
 
 def group_mean(values: Tensor, layout: CriticLayout, group: str) -> float:
@@ -185,22 +235,10 @@ def group_mean(values: Tensor, layout: CriticLayout, group: str) -> float:
     return float((values[members] * sizes).sum() / sizes.sum())
 
 
-def generalisation_gap(history: list[dict[str, float]], iteration: int) -> float | None:
-    """Training bound minus held-out bound (nats) of the checkpoint at ``iteration``.
-
-    The training bound is the mean minibatch DV bound of the critics over the steps before
-    that evaluation, the held-out one the full-size critics' pooled DV bound on their folds
-    (``"mutual_info_raw"``). ``None`` when the history does not hold both.
-    """
-    record = next((r for r in history if r.get("iteration") == iteration), None)
-    if record is None or "train" not in record or "mutual_info_raw" not in record:
-        return None
-    return float(record["train"] - record["mutual_info_raw"])
-
-
 def fold_disagreement(estimate: Estimate) -> float:
-    """Chi-square p-value that the fold values differ only by held-out noise (1 for one fold)."""
-    folds = np.asarray(estimate.folds)
+    """Chi-square p-value that the uncorrected fold values differ only by held-out noise (1
+    for one fold)."""
+    folds = np.asarray(estimate.raw_folds or estimate.folds)
     if folds.size < 2 or not estimate.noise_std > 0:
         return 1.0
     # Each fold's standard error is about sqrt(K) times that of the pooled estimate.

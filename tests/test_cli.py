@@ -153,7 +153,7 @@ def test_demo_runs_with_no_arguments(monkeypatch, capsys):
     mine_line = next(line for line in out.splitlines() if " MINE " in line)
     low, high = (float(v) for v in mine_line.split("[")[1].split("]")[0].split(","))
     assert low <= float(mine_line.split()[4]) <= high
-    assert "95% interval for sampling noise" in out
+    assert "95% interval. MINE and DeepInfoMaxJSD report the midpoint" in out
 
 
 @pytest.fixture
