@@ -20,11 +20,13 @@ from __future__ import annotations
 import argparse
 import json
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
 from _common import PREVIOUS_CRITIC
 from joblib import Parallel, delayed, parallel_config
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_selection import mutual_info_regression
 
 from skmine._registry import ESTIMATORS
@@ -32,6 +34,7 @@ from skmine.baselines import ksg_mutual_info
 from skmine.datasets import TASKS
 
 KNN = "k-NN (k=3)"
+DATA_LIMITED = "limited by the amount of data"  # the estimators' data-limited warning
 CLIP_PERCENT = 60  # the plot's scale; larger errors are written on their bars
 # Every registered estimator with its defaults, and documented alternatives worth measuring.
 METHODS = {cls.__name__: (cls, {}) for cls in ESTIMATORS.values()}
@@ -68,11 +71,14 @@ def run_one(task_name: str, seed: int, method: str, n_samples: int, params, devi
     X, y, truth = task.sample(n_samples, seed)
     start = time.perf_counter()
     interval = (np.nan, np.nan)
+    caught = []
     if method == KNN:
         estimate = raw = knn_estimate(X, y, seed)
     else:
         cls, settings = METHODS[method]
-        est = cls(random_state=seed, device=device, **settings, **params).fit(X, y)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ConvergenceWarning)
+            est = cls(random_state=seed, device=device, **settings, **params).fit(X, y)
         estimate = float(est.mutual_info_)
         raw = float(getattr(est, "mutual_info_raw_", estimate))
         interval = tuple(float(v) for v in getattr(est, "mutual_info_ci_", interval))
@@ -93,6 +99,7 @@ def run_one(task_name: str, seed: int, method: str, n_samples: int, params, devi
         signed_error=(estimate - truth) / truth,
         raw_signed_error=(raw - truth) / truth,
         covered=bool(interval[0] <= truth <= interval[1]),
+        data_limited=any(DATA_LIMITED in str(w.message) for w in caught),
         half_width=(interval[1] - interval[0]) / 2 / truth,
         seconds=seconds,
     )
@@ -242,6 +249,16 @@ def policy_markdown(records: list[dict]) -> str:
                     f"| {method} | {signed:+.1f}% | {absolute:.1f}% | {cover:.0%} | ±{half:.1f}% "
                     f"| {sec:.1f} |"
                 )
+    warned = {}
+    for method in methods:
+        for task in tasks:
+            rows = [r for r in records if r["task"] == task and r["method"] == method]
+            hits = sum(r.get("data_limited", False) for r in rows)
+            if hits:
+                warned.setdefault(method, []).append(f"{task} ({hits} of {len(rows)})")
+    if warned:
+        lines += ["", "Fits that warned they are data-limited:", ""]
+        lines += [f"- {method}: {', '.join(tasks_)}" for method, tasks_ in warned.items()]
     return "\n".join(lines)
 
 
