@@ -147,3 +147,24 @@ def test_the_spiral_of_a_sparse_gaussian_keeps_the_gaussian_mi():
     assert np.allclose(back, X0)
     assert not np.allclose(X, X0)
     assert np.array_equal(y, y0)
+
+
+def test_the_25x25_spiral_turns_both_sides_and_keeps_the_gaussian_mi():
+    X, y, truth = datasets.TASKS["spiral sparse-gauss 25x25"].sample(1000, 0)
+    X0, y0, truth0 = datasets.sparse_gaussians(1000, 25, 25, 2, 0.8, 0)
+    assert truth == truth0 == pytest.approx(1.022, abs=1e-3)
+    # X turned in the plane (0, 1), y in the plane (1, 2), each by |.|^2 / 25 radians.
+    back_x, _, _ = datasets.spiral(X, y, truth, speed=-1 / 25)
+    back_y, _, _ = datasets.spiral(y, X, truth, speed=-1 / 25, plane=(1, 2))
+    assert np.allclose(back_x, X0) and np.allclose(back_y, y0)
+    assert np.array_equal(X[:, 2:], X0[:, 2:]) and np.array_equal(
+        y[:, [0, *range(3, 25)]], y0[:, [0, *range(3, 25)]]
+    )
+    assert not np.allclose(X, X0) and not np.allclose(y, y0)
+
+
+def test_spiral_rejects_a_plane_outside_x():
+    X, y, truth = datasets.dense_gaussians(10, 3, 3, 0.5, random_state=0)
+    for plane in [(0, 0), (1, 3), (-1, 2)]:
+        with pytest.raises(ValueError, match="plane must name two different columns"):
+            datasets.spiral(X, y, truth, plane=plane)
