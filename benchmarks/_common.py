@@ -7,11 +7,13 @@ from collections.abc import Sequence
 import numpy as np
 
 # MINE's and DeepInfoMaxJSD's critic before the deeper default (two layers of 100 at a
-# learning rate of 1e-3, no weight decay), for old-against-new comparisons.
+# learning rate of 1e-3, no weight decay, no radial features), for old-against-new
+# comparisons.
 PREVIOUS_CRITIC = {
     "hidden_layer_sizes": (100, 100),
     "learning_rate_init": 1e-3,
     "weight_decay": 0.0,
+    "radial_features": False,
 }
 
 

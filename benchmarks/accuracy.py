@@ -49,6 +49,9 @@ METHODS["MINE extrapolated"] = (ESTIMATORS["mine"], {"bias_correction": "extrapo
 METHODS["MINE previous critic"] = (ESTIMATORS["mine"], PREVIOUS_CRITIC)
 METHODS["DeepInfoMaxJSD previous critic"] = (ESTIMATORS["dim"], PREVIOUS_CRITIC)
 METHODS["MINE without weight decay"] = (ESTIMATORS["mine"], {"weight_decay": 0.0})
+# The critic before the radial-feature search (the plain variant alone).
+METHODS["MINE without radial features"] = (ESTIMATORS["mine"], {"radial_features": False})
+METHODS["DeepInfoMaxJSD without radial features"] = (ESTIMATORS["dim"], {"radial_features": False})
 QUICK_TASKS = [
     "HG(0.9, 1)",
     "dense-gauss 5x5",

@@ -14,6 +14,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
+from scipy.stats import norm
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
@@ -23,7 +24,7 @@ from torch import nn
 
 from ._crossfit import make_folds, readout_layout, training_layout
 from ._data import Preprocessor, resolve_device, validate_xy
-from ._readout import Estimate, fold_disagreement
+from ._readout import Estimate, fold_disagreement, shifted
 from ._training import MonitoredProblem, Problem, TrainingConfig, torch_threads, train
 from .critics import ACTIVATIONS, make_critics
 
@@ -39,6 +40,26 @@ FOLD_DISAGREEMENT_P = 1e-3
 # standard errors), warn that the estimate is data-limited.
 DATA_LIMITED_Z = 3.0
 DATA_LIMITED_NATS = 0.02
+
+
+def _select_candidate(estimates: dict[bool, Estimate]) -> tuple[bool, float]:
+    """The variant with the highest held-out bound, and the selection's expected lift.
+
+    Picking the larger of two noisy held-out values on the same samples lifts the pick
+    above its own expectation. For normal noise with standard error ``s`` of the
+    difference and an observed difference ``d``, the lift of the maximum is
+    ``s phi(d / s) - |d| Phi(-|d| / s)`` (``s / sqrt(2 pi)`` for a tie, about 0 for a
+    clear winner); ``s`` is bounded above by the two standard errors in quadrature, as
+    the values share their samples and are positively correlated.
+    """
+    chosen = max(estimates, key=lambda key: estimates[key].raw)
+    first, second = estimates.values()
+    spread = math.hypot(first.std, second.std)
+    if not (spread > 0 and math.isfinite(first.raw) and math.isfinite(second.raw)):
+        return chosen, 0.0
+    gap = abs(first.raw - second.raw)
+    lift = spread * float(norm.pdf(gap / spread)) - gap * float(norm.cdf(-gap / spread))
+    return chosen, max(lift, 0.0)
 
 
 class BaseMIEstimator(BaseEstimator, ABC):
@@ -81,11 +102,31 @@ class BaseMIEstimator(BaseEstimator, ABC):
             raise ValueError(f"hidden_layer_sizes must be positive, got {self.hidden_layer_sizes}")
         return sizes
 
-    def _build_module(self, dim_x: int, dim_y: int, n_critics: int) -> nn.Module:
+    def _build_module(
+        self, dim_x: int, dim_y: int, n_critics: int, radial_features: bool = False
+    ) -> nn.Module:
         """The trainable module: ``n_critics`` critics ``T(x, y)`` stacked on a leading axis."""
         return make_critics(
-            self.critic, n_critics, dim_x, dim_y, self._hidden_sizes(), self.activation
+            self.critic,
+            n_critics,
+            dim_x,
+            dim_y,
+            self._hidden_sizes(),
+            self.activation,
+            radial_features=radial_features,
         )
+
+    def _radial_candidates(self) -> list[bool]:
+        """The critic variants ``fit`` trains: without and/or with radial features."""
+        setting = getattr(self, "radial_features", False)
+        if setting == "auto":
+            return [False] if self.critic is not None else [False, True]
+        if setting and self.critic is not None:
+            raise ValueError(
+                "radial_features=True adds inputs to the default critic and cannot be "
+                "combined with a user critic (critic=...); use radial_features=False or 'auto'"
+            )
+        return [bool(setting)]
 
     @abstractmethod
     def _make_problem(self, module, x, y, layout, generator) -> Problem:
@@ -188,26 +229,34 @@ class BaseMIEstimator(BaseEstimator, ABC):
         device = resolve_device(self.device)
         x = torch.from_numpy(prep.transform_x(X)).to(device)
         y_t = torch.from_numpy(prep.transform_y(y, X.shape[0])).to(device)
+        eval_tensors = None
         if eval_set is not None:
             x_eval, y_eval = self._preprocessed_tensors(prep, *eval_set)
-            x_eval, y_eval = x_eval.to(device), y_eval.to(device)
-        cuda_devices = [device] if device.type == "cuda" else []
-        with torch.random.fork_rng(devices=cuda_devices), torch_threads(self.n_threads):
-            torch.manual_seed(seed)
-            generator = torch.Generator(device=device).manual_seed(seed)
-            module = self._build_module(prep.dim_x_, prep.dim_y_, layout.n_critics).to(device)
-            self._prepare(x, y_t)
-            problem = self._make_problem(module, x, y_t, layout.to(device), generator)
-            if eval_set is not None:
-                monitor_generator = torch.Generator(device=device).manual_seed(SCORE_SEED)
-                monitor_layout = readout_layout(x_eval.shape[0], layout.group, layout.fold)
-                monitor = self._make_problem(
-                    module, x_eval, y_eval, monitor_layout.to(device), monitor_generator
+            eval_tensors = (x_eval.to(device), y_eval.to(device))
+        trained, caught = {}, {}
+        for radial in self._radial_candidates():
+            with warnings.catch_warnings(record=True) as caught[radial]:
+                warnings.simplefilter("always")
+                trained[radial] = self._train_critics(
+                    prep, x, y_t, layout, seed, device, radial, eval_tensors
                 )
-                problem = MonitoredProblem(problem, monitor)
-            result = train(problem, self._training_config())
-            with torch.no_grad():
-                estimates = getattr(problem, "problem", problem).estimates(final=True)
+        chosen, penalty = next(iter(trained)), 0.0
+        if len(trained) > 1:
+            chosen, penalty = _select_candidate(
+                {radial: estimates["mutual_info"] for radial, (*_, estimates) in trained.items()}
+            )
+        for caught_warning in caught[chosen]:
+            warnings.warn(caught_warning.message, caught_warning.category, stacklevel=3)
+        module, result, estimates = trained[chosen]
+        if penalty:
+            estimates = {**estimates, "mutual_info": shifted(estimates["mutual_info"], -penalty)}
+        if hasattr(self, "radial_features"):
+            self.radial_features_ = chosen
+            self.candidates_ = {
+                ("radial" if radial else "plain"): variant_estimates["mutual_info"].raw
+                for radial, (*_, variant_estimates) in trained.items()
+            }
+            self.selection_penalty_ = penalty
 
         if prep.discrete_:
             self.classes_ = prep.classes_
@@ -221,6 +270,33 @@ class BaseMIEstimator(BaseEstimator, ABC):
         self.stop_reason_ = result.stop_reason
         self._store_estimates(estimates)
         return self
+
+    def _train_critics(self, prep, x, y_t, layout, seed, device, radial, eval_tensors):
+        """Train one critic variant from ``seed``; its module, training result and estimates.
+
+        Every variant starts from the same seed: the same folds, minibatches and
+        product-of-marginal pairs, so that their held-out values differ by the critics.
+        """
+        cuda_devices = [device] if device.type == "cuda" else []
+        with torch.random.fork_rng(devices=cuda_devices), torch_threads(self.n_threads):
+            torch.manual_seed(seed)
+            generator = torch.Generator(device=device).manual_seed(seed)
+            module = self._build_module(prep.dim_x_, prep.dim_y_, layout.n_critics, radial)
+            module = module.to(device)
+            self._prepare(x, y_t)
+            problem = self._make_problem(module, x, y_t, layout.to(device), generator)
+            if eval_tensors:
+                x_eval, y_eval = eval_tensors
+                monitor_generator = torch.Generator(device=device).manual_seed(SCORE_SEED)
+                monitor_layout = readout_layout(x_eval.shape[0], layout.group, layout.fold)
+                monitor = self._make_problem(
+                    module, x_eval, y_eval, monitor_layout.to(device), monitor_generator
+                )
+                problem = MonitoredProblem(problem, monitor)
+            result = train(problem, self._training_config())
+            with torch.no_grad():
+                estimates = getattr(problem, "problem", problem).estimates(final=True)
+        return module, result, estimates
 
     def score(self, X, y=None) -> float:
         """The fitted critics' bound on the given data (nats; higher is tighter).

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from sklearn.utils._param_validation import StrOptions
+
 from ._base import MAX_EVAL_PAIRS, READOUT_PAIRS, BaseMIEstimator
 from ._divergence import JointMarginalProblem
 from ._docs import fill_doc
 
 
 @fill_doc(
+    radial_features=True,
     activation="elu",
     scaling="rank-gaussian",
     hidden_layer_sizes=(64, 64, 64, 64),
@@ -79,12 +82,18 @@ class DeepInfoMaxJSD(BaseMIEstimator):
     (True, True)
     """
 
+    _parameter_constraints: dict = {
+        **BaseMIEstimator._parameter_constraints,
+        "radial_features": [StrOptions({"auto"}), "boolean"],
+    }
+
     def __init__(
         self,
         *,
         hidden_layer_sizes=(64, 64, 64, 64),
         activation="elu",
         critic=None,
+        radial_features="auto",
         batch_size=256,
         learning_rate_init=2e-3,
         weight_decay=0.0,
@@ -108,6 +117,7 @@ class DeepInfoMaxJSD(BaseMIEstimator):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.critic = critic
+        self.radial_features = radial_features
         self.batch_size = batch_size
         self.learning_rate_init = learning_rate_init
         self.weight_decay = weight_decay

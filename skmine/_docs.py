@@ -19,6 +19,7 @@ def common_parameters(
     learning_rate_init: float = 1e-3,
     weight_decay: float = 0.0,
     bias_correction: str | None = "optimism",
+    radial_features: bool = False,
 ) -> str:
     """The numpydoc entries of the parameters every estimator shares, with its defaults."""
     if bias_correction == "optimism":
@@ -53,6 +54,8 @@ default="optimism"
         batch_entry = f"""    batch_size : int, default={batch_size}
         Samples per minibatch of each fold's critic.
 """
+    if radial_features:  # listed after ``critic``, before the batch size
+        batch_entry = RADIAL_ENTRY + batch_entry
     return f'''    hidden_layer_sizes : array-like of int, default={hidden_layer_sizes}
         Hidden widths of the default critic, an MLP on the concatenation ``[x, y]``.
     activation : {{"relu", "elu", "gelu", "tanh", "logistic", "softplus"}}, \
@@ -122,6 +125,30 @@ default="{activation}"
 '''
 
 
+RADIAL_ENTRY = """    radial_features : "auto" or bool, default="auto"
+        Whether the default critic also sees the radius of each side: the mean square of
+        its preprocessed ``x`` and of ``y``, minus 1. Some dependences live in the radius
+        (a shared scale, as in a multivariate Student-t) or are twisted by it (a spiral),
+        and a critic trained on a few thousand samples learns a radius spread over many
+        coordinates poorly. ``"auto"``: train the critics without and with it, from the
+        same seed, and keep the variant with the higher held-out bound
+        (``mutual_info_raw_``), less the selection's expected lift (see
+        ``selection_penalty_``); twice the training. ``True`` / ``False``: train only that
+        variant. A user ``critic`` is trained as given (``True`` is then an error).
+"""
+
+RADIAL_ATTRIBUTES = """    radial_features_ : bool
+        Whether the kept critics see the radial features.
+    candidates_ : dict of str to float
+        The held-out bound (nats, uncorrected, before the selection penalty) of each
+        variant trained: ``"plain"`` and/or ``"radial"``.
+    selection_penalty_ : float
+        What was subtracted from the kept variant's estimate, interval and held-out value
+        for picking the larger of two held-out bounds on the same samples: the expected
+        lift of the maximum of two normal values with the observed difference and their
+        standard errors in quadrature (nats; 0 when one variant was trained).
+"""
+
 COMMON_ATTRIBUTES = """    mutual_info_raw_ : float
         The cross-fitted held-out estimate without the bias correction (equal to
         ``mutual_info_`` when ``bias_correction=None``).
@@ -175,6 +202,7 @@ def fill_doc(
     learning_rate_init: float = 1e-3,
     weight_decay: float = 0.0,
     bias_correction: str | None = "optimism",
+    radial_features: bool = False,
 ) -> Callable[[type], type]:
     """Class decorator replacing ``%(common_parameters)s`` / ``%(common_attributes)s``."""
 
@@ -191,9 +219,11 @@ def fill_doc(
                 learning_rate_init,
                 weight_decay,
                 bias_correction,
+                radial_features,
             ),
         )
-        cls.__doc__ = doc.replace("    %(common_attributes)s\n", COMMON_ATTRIBUTES)
+        attributes = COMMON_ATTRIBUTES + (RADIAL_ATTRIBUTES if radial_features else "")
+        cls.__doc__ = doc.replace("    %(common_attributes)s\n", attributes)
         return cls
 
     return decorate

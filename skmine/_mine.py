@@ -12,6 +12,7 @@ from ._docs import fill_doc
 
 
 @fill_doc(
+    radial_features=True,
     activation="elu",
     scaling="rank-gaussian",
     max_grad_norm=10.0,
@@ -124,6 +125,7 @@ class MINE(BaseMIEstimator):
 
     _parameter_constraints: dict = {
         **BaseMIEstimator._parameter_constraints,
+        "radial_features": [StrOptions({"auto"}), "boolean"],
         "bound": [StrOptions({"mine", "nwj", "dv", "smile"})],
         "ema_decay": [Interval(Real, 0, 1, closed="neither")],
     }
@@ -136,6 +138,7 @@ class MINE(BaseMIEstimator):
         hidden_layer_sizes=(64, 64, 64, 64),
         activation="elu",
         critic=None,
+        radial_features="auto",
         batch_size=256,
         learning_rate_init=2e-3,
         weight_decay=0.1,
@@ -161,6 +164,7 @@ class MINE(BaseMIEstimator):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.critic = critic
+        self.radial_features = radial_features
         self.batch_size = batch_size
         self.learning_rate_init = learning_rate_init
         self.weight_decay = weight_decay

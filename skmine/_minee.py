@@ -249,7 +249,9 @@ class MINEE(BaseMIEstimator):
     def _check_y_required(self, y) -> None:
         """``y`` is optional: without it, MINEE estimates the entropy of ``X``."""
 
-    def _build_module(self, dim_x: int, dim_y: int, n_critics: int) -> nn.Module:
+    def _build_module(
+        self, dim_x: int, dim_y: int, n_critics: int, radial_features: bool = False
+    ) -> nn.Module:
         sizes = self._hidden_sizes()
         blocks = {"x": slice(0, dim_x)}
         if dim_y:

@@ -97,6 +97,11 @@ class BatchedConcatCritic(nn.Module):
     generator : torch.Generator, optional
         Source of the initial weights (PyTorch's default uniform initialisation of
         :class:`torch.nn.Linear`); the global generator when omitted.
+    radial_features : bool, default=False
+        Also feed each critic the mean square of its ``x`` and of ``y``, minus 1 (0 in
+        expectation for standardised coordinates): the radius of each side, which an MLP
+        on a few thousand samples learns poorly from the coordinates when many of them
+        carry it (dependence through a shared scale, or twisted by the radius).
 
     Notes
     -----
@@ -113,11 +118,15 @@ class BatchedConcatCritic(nn.Module):
         hidden_layer_sizes: Sequence[int] = (32,),
         activation: str = "relu",
         generator: torch.Generator | None = None,
+        radial_features: bool = False,
     ) -> None:
         super().__init__()
         self.n_critics = n_critics
         self.dim_x = dim_x
-        widths = [dim_x + dim_y, *hidden_layer_sizes, 1]
+        self.dim_y = dim_y
+        self.radial_features = radial_features
+        n_radial = (1 + (dim_y > 0)) if radial_features else 0
+        widths = [dim_x + dim_y + n_radial, *hidden_layer_sizes, 1]
         self.weights = nn.ParameterList()
         self.biases = nn.ParameterList()
         for fan_in, fan_out in itertools.pairwise(widths):
@@ -132,9 +141,14 @@ class BatchedConcatCritic(nn.Module):
         w0, b0 = self.weights[0], self.biases[0]
         # The first layer splits into an x part and a y part, so a shared y is never copied
         # once per critic before the product.
+        dim_xy = self.dim_x + self.dim_y
         h = _affine(b0, x, w0[:, : self.dim_x])
         if y.shape[-1]:
-            h = h + _affine(None, y, w0[:, self.dim_x :])
+            h = h + _affine(None, y, w0[:, self.dim_x : dim_xy])
+        if self.radial_features:
+            h = h + _affine(None, _radius(x), w0[:, dim_xy : dim_xy + 1])
+            if y.shape[-1]:
+                h = h + _affine(None, _radius(y), w0[:, dim_xy + 1 :])
         for w, b in zip(self.weights[1:], self.biases[1:], strict=True):
             h = torch.baddbmm(b, self.act(h), w)
         return h.squeeze(-1)
@@ -147,6 +161,11 @@ def _affine(bias: Tensor | None, inputs: Tensor, weight: Tensor) -> Tensor:
         return product if bias is None else product + bias
     product = torch.matmul(inputs, weight)
     return product if bias is None else product + bias
+
+
+def _radius(values: Tensor) -> Tensor:
+    """Mean square of each row, minus 1, as a column: ``(..., n, 1)``."""
+    return values.square().mean(dim=-1, keepdim=True) - 1.0
 
 
 def make_critic(
@@ -239,13 +258,14 @@ def make_critics(
     dim_y: int,
     hidden_layer_sizes: Sequence[int],
     activation: str,
+    radial_features: bool = False,
 ) -> nn.Module:
     """``n_critics`` independent critics as one batched module (forward over a critic axis).
 
-    The default critic becomes a :class:`BatchedConcatCritic` (batched matrix products); a
-    user's ``critic(dim_x, dim_y)`` is built ``n_critics`` times and wrapped in
-    :class:`StackedCritics`. Initialisation draws from torch's global generator, which the
-    estimators seed.
+    The default critic becomes a :class:`BatchedConcatCritic` (batched matrix products,
+    with ``radial_features`` if asked); a user's ``critic(dim_x, dim_y)`` is built
+    ``n_critics`` times and wrapped in :class:`StackedCritics`. Initialisation draws from
+    torch's global generator, which the estimators seed.
 
     Returns
     -------
@@ -254,7 +274,14 @@ def make_critics(
         has an ``n_critics`` attribute.
     """
     if critic is None:
-        return BatchedConcatCritic(n_critics, dim_x, dim_y, hidden_layer_sizes, activation)
+        return BatchedConcatCritic(
+            n_critics, dim_x, dim_y, hidden_layer_sizes, activation, radial_features=radial_features
+        )
+    if radial_features:
+        raise ValueError(
+            "radial_features=True adds inputs to the default critic and cannot be combined "
+            "with a user critic (critic=...); use radial_features=False or 'auto'"
+        )
     return StackedCritics(
         [
             make_critic(critic, dim_x, dim_y, hidden_layer_sizes, activation)

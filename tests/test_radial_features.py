@@ -1,0 +1,87 @@
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from skmine import MINE, DeepInfoMaxJSD
+from skmine._base import _select_candidate
+from skmine._readout import Estimate
+from skmine.critics import BatchedConcatCritic
+from skmine.datasets import TASKS
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+FAST = dict(max_iter=400, eval_interval=50)
+
+
+def test_radial_critic_sees_each_sides_mean_square_minus_one():
+    torch.manual_seed(0)
+    critic = BatchedConcatCritic(2, 3, 2, (8,), "elu", radial_features=True)
+    w0 = critic.weights[0]
+    assert tuple(w0.shape) == (2, 3 + 2 + 2, 8)
+    with torch.no_grad():  # keep only the radial inputs of the first layer
+        w0[:, :5].zero_()
+    x, y = torch.randn(2, 40, 3), torch.randn(40, 2)
+    signs = torch.where(torch.rand(2, 40, 3) < 0.5, -1.0, 1.0)
+    flipped = x * signs  # same squares, so the same radii
+    assert torch.allclose(critic(x, y), critic(flipped, y))
+    assert not torch.allclose(critic(x, y), critic(2 * x, y))
+    with torch.no_grad():
+        w0[:, 5].zero_()  # now only y's radius is left
+    assert torch.allclose(critic(x, y), critic(2 * x, y))
+    assert not torch.allclose(critic(x, y), critic(x, 2 * y))
+
+
+def _estimate(raw: float, std: float) -> Estimate:
+    return Estimate(value=raw, raw=raw, std=std, noise_std=std, folds=(raw,))
+
+
+def test_selection_lift_is_the_expected_excess_of_a_maximum():
+    tie = {False: _estimate(0.5, 0.03), True: _estimate(0.5, 0.04)}
+    assert _select_candidate(tie)[1] == pytest.approx(0.05 / math.sqrt(2 * math.pi))
+    clear = {False: _estimate(0.5, 0.01), True: _estimate(0.9, 0.01)}
+    assert _select_candidate(clear) == (True, pytest.approx(0.0, abs=1e-12))
+    # Monte Carlo check of the formula at a difference of one standard error.
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(0.0, 0.03, 400_000), rng.normal(0.05, 0.04, 400_000)
+    expected_lift = np.maximum(a, b).mean() - 0.05
+    _, lift = _select_candidate({False: _estimate(0.0, 0.03), True: _estimate(0.05, 0.04)})
+    assert lift == pytest.approx(expected_lift, abs=5e-4)
+
+
+@pytest.fixture(scope="module")
+def shared_scale():
+    return TASKS["t shared-scale 5x5 df=2"].sample(1500, 0)
+
+
+def test_auto_keeps_the_variant_with_the_higher_held_out_bound(shared_scale):
+    X, y, _ = shared_scale
+    est = MINE(random_state=0, **FAST).fit(X, y)
+    assert set(est.candidates_) == {"plain", "radial"}
+    best = max(est.candidates_, key=est.candidates_.get)
+    assert est.radial_features_ == (best == "radial")
+    assert est.critic_.weights[0].shape[1] == 10 + 2 * est.radial_features_
+    assert est.selection_penalty_ >= 0
+    assert est.mutual_info_raw_ == pytest.approx(est.candidates_[best] - est.selection_penalty_)
+    # Both variants start from the same seed: the plain one is the fit without the search.
+    plain = MINE(random_state=0, radial_features=False, **FAST).fit(X, y)
+    assert plain.candidates_ == {"plain": est.candidates_["plain"]}
+    assert plain.selection_penalty_ == 0 and not plain.radial_features_
+
+
+def test_forced_radial_features_train_one_variant(shared_scale):
+    X, y, _ = shared_scale
+    est = DeepInfoMaxJSD(random_state=0, radial_features=True, **FAST).fit(X, y)
+    assert list(est.candidates_) == ["radial"] and est.radial_features_
+    assert est.score(X, y) == pytest.approx(est.score(X, y))
+
+
+def test_radial_features_with_a_user_critic():
+    from skmine.critics import ConcatCritic
+
+    X, y, _ = TASKS["dense-gauss 2x2"].sample(300, 0)
+    with pytest.raises(ValueError, match="cannot be combined with a user critic"):
+        MINE(critic=ConcatCritic, radial_features=True, max_iter=10).fit(X, y)
+    est = MINE(critic=ConcatCritic, max_iter=50, eval_interval=25, random_state=0).fit(X, y)
+    assert est.candidates_.keys() == {"plain"} and not est.radial_features_
