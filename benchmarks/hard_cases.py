@@ -6,6 +6,8 @@ at N=5,000 with its defaults and with one change at a time, each testing one exp
 
 * **the critic before this one**: two layers of 100 at a learning rate of 1e-3 (the
   defaults until the deeper critic, four layers of 64 at 2e-3);
+* **radial features**: the defaults without the radial-feature search
+  (``radial_features=False``, the critic before it);
 * **optimisation**: ``max_iter=15000`` without early stopping (is the estimate still rising
   at the default stop?), and a 3x larger learning rate;
 * **capacity**: a wider critic of the same depth, ``(128, 128, 128, 128)``;
@@ -42,6 +44,7 @@ DEFAULT_TASKS = [name for name, task in TASKS.items() if task.family == "hard"] 
 VARIANTS = {
     "previous defaults": (PREVIOUS_CRITIC, 5000),
     "defaults": ({}, 5000),
+    "plain critic": ({"radial_features": False}, 5000),
     "15,000 iterations": ({"max_iter": 15000, "early_stopping": False}, 5000),
     "lr 6e-3": ({"learning_rate_init": 6e-3}, 5000),
     "critic 128x4": ({"hidden_layer_sizes": (128,) * 4}, 5000),
