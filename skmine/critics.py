@@ -98,10 +98,14 @@ class BatchedConcatCritic(nn.Module):
         Source of the initial weights (PyTorch's default uniform initialisation of
         :class:`torch.nn.Linear`); the global generator when omitted.
     radial_features : bool, default=False
-        Also feed each critic the mean square of its ``x`` and of ``y``, minus 1 (0 in
-        expectation for standardised coordinates): the radius of each side, which an MLP
-        on a few thousand samples learns poorly from the coordinates when many of them
-        carry it (dependence through a shared scale, or twisted by the radius).
+        Also feed each critic, for each side, its radius ``u``: the mean square of its
+        ``x`` (of ``y``) minus 1, 0 in expectation for standardised coordinates; and the
+        coordinates gated by it, ``tanh(u) * x`` (``tanh(u) * y``). An MLP on a few
+        thousand samples learns poorly a radius that many coordinates carry (a
+        dependence through a shared scale), and worse its products with the coordinates,
+        which a rotation or a rescaling that grows with the radius needs to first order
+        (a spiral). ``tanh`` keeps the gated inputs as large as the coordinates on heavy
+        tails.
 
     Notes
     -----
@@ -125,7 +129,7 @@ class BatchedConcatCritic(nn.Module):
         self.dim_x = dim_x
         self.dim_y = dim_y
         self.radial_features = radial_features
-        n_radial = (1 + (dim_y > 0)) if radial_features else 0
+        n_radial = (1 + dim_x + (1 + dim_y if dim_y else 0)) if radial_features else 0
         widths = [dim_x + dim_y + n_radial, *hidden_layer_sizes, 1]
         self.weights = nn.ParameterList()
         self.biases = nn.ParameterList()
@@ -146,9 +150,9 @@ class BatchedConcatCritic(nn.Module):
         if y.shape[-1]:
             h = h + _affine(None, y, w0[:, self.dim_x : dim_xy])
         if self.radial_features:
-            h = h + _affine(None, _radius(x), w0[:, dim_xy : dim_xy + 1])
+            h = h + _radial_affine(x, w0[:, dim_xy : dim_xy + 1 + self.dim_x])
             if y.shape[-1]:
-                h = h + _affine(None, _radius(y), w0[:, dim_xy + 1 :])
+                h = h + _radial_affine(y, w0[:, dim_xy + 1 + self.dim_x :])
         for w, b in zip(self.weights[1:], self.biases[1:], strict=True):
             h = torch.baddbmm(b, self.act(h), w)
         return h.squeeze(-1)
@@ -166,6 +170,17 @@ def _affine(bias: Tensor | None, inputs: Tensor, weight: Tensor) -> Tensor:
 def _radius(values: Tensor) -> Tensor:
     """Mean square of each row, minus 1, as a column: ``(..., n, 1)``."""
     return values.square().mean(dim=-1, keepdim=True) - 1.0
+
+
+def _radial_affine(values: Tensor, weight: Tensor) -> Tensor:
+    """First-layer term of one side's radius ``u`` and gated coordinates ``tanh(u) * values``.
+
+    ``weight`` holds the radius's row first, then one row per coordinate.
+    """
+    radius = _radius(values)
+    return _affine(None, radius, weight[:, :1]) + _affine(
+        None, torch.tanh(radius) * values, weight[:, 1:]
+    )
 
 
 def make_critic(

@@ -15,22 +15,23 @@ pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceW
 FAST = dict(max_iter=400, eval_interval=50)
 
 
-def test_radial_critic_sees_each_sides_mean_square_minus_one():
+def test_radial_critic_sees_each_sides_radius_and_the_coordinates_gated_by_it():
     torch.manual_seed(0)
     critic = BatchedConcatCritic(2, 3, 2, (8,), "elu", radial_features=True)
     w0 = critic.weights[0]
-    assert tuple(w0.shape) == (2, 3 + 2 + 2, 8)
-    with torch.no_grad():  # keep only the radial inputs of the first layer
-        w0[:, :5].zero_()
-    x, y = torch.randn(2, 40, 3), torch.randn(40, 2)
-    signs = torch.where(torch.rand(2, 40, 3) < 0.5, -1.0, 1.0)
-    flipped = x * signs  # same squares, so the same radii
-    assert torch.allclose(critic(x, y), critic(flipped, y))
-    assert not torch.allclose(critic(x, y), critic(2 * x, y))
-    with torch.no_grad():
-        w0[:, 5].zero_()  # now only y's radius is left
-    assert torch.allclose(critic(x, y), critic(2 * x, y))
-    assert not torch.allclose(critic(x, y), critic(x, 2 * y))
+    assert tuple(w0.shape) == (2, 3 + 2 + (1 + 3) + (1 + 2), 8)
+    x, y = 3 * torch.randn(2, 40, 3), torch.randn(40, 2)
+    u = x.square().mean(-1, keepdim=True) - 1
+    v = y.square().mean(-1, keepdim=True) - 1
+    y_side = torch.cat([y, v, torch.tanh(v) * y], -1).expand(2, -1, -1)
+    inputs = torch.cat([x, y_side[..., :2], u, torch.tanh(u) * x, y_side[..., 2:]], -1)
+    hidden = torch.nn.functional.elu(inputs @ w0 + critic.biases[0])
+    expected = (hidden @ critic.weights[1] + critic.biases[1]).squeeze(-1)
+    assert torch.allclose(critic(x, y), expected, atol=1e-5)
+    # The gate is bounded: far out, the gated inputs grow like the coordinates, not faster.
+    far = 1e3 * x
+    gated = torch.tanh(far.square().mean(-1, keepdim=True) - 1) * far
+    assert torch.allclose(gated, far)
 
 
 def _estimate(raw: float, std: float) -> Estimate:
@@ -61,7 +62,7 @@ def test_auto_keeps_the_variant_with_the_higher_held_out_bound(shared_scale):
     assert set(est.candidates_) == {"plain", "radial"}
     best = max(est.candidates_, key=est.candidates_.get)
     assert est.radial_features_ == (best == "radial")
-    assert est.critic_.weights[0].shape[1] == 10 + 2 * est.radial_features_
+    assert est.critic_.weights[0].shape[1] == 10 + (2 + 10) * est.radial_features_
     assert est.selection_penalty_ >= 0
     assert est.mutual_info_raw_ == pytest.approx(est.candidates_[best] - est.selection_penalty_)
     # Both variants start from the same seed: the plain one is the fit without the search.
