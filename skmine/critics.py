@@ -104,7 +104,7 @@ class BatchedConcatCritic(nn.Module):
         thousand samples learns poorly a radius that many coordinates carry (a
         dependence through a shared scale), and worse its products with the coordinates,
         which a rotation or a rescaling that grows with the radius needs to first order
-        (a spiral). ``tanh`` keeps the gated inputs as large as the coordinates on heavy
+        (a spiral). ``tanh`` keeps the gated inputs no larger than the coordinates on heavy
         tails.
 
     Notes
