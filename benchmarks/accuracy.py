@@ -29,8 +29,8 @@ from joblib import Parallel, delayed, parallel_config
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_selection import mutual_info_regression
 
-from skmine._registry import ESTIMATORS
 from skmine.baselines import ksg_mutual_info
+from skmine.cli.registry import ESTIMATORS
 from skmine.datasets import TASKS
 
 KNN = "k-NN (k=3)"

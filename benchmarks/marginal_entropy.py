@@ -1,7 +1,7 @@
 """1-D entropy estimators against closed forms: m-spacing windows and a Gaussian KDE.
 
 MINEE's entropies under the rank-gaussian scaling rest on a 1-D estimate of each marginal
-entropy (:mod:`skmine._marginal`). For each distribution, ``--repeats`` samples of
+entropy (:mod:`skmine._engine.marginal`). For each distribution, ``--repeats`` samples of
 ``--n-samples`` values: bias and standard deviation of the m-spacing estimator for three
 windows, and the bias of the resubstitution estimate ``-mean(log kde(x))`` of
 :class:`scipy.stats.gaussian_kde` (5 samples; it costs ``O(n^2)``). Prints a markdown table.
@@ -17,7 +17,7 @@ import numpy as np
 from _common import markdown_table
 from scipy import stats
 
-from skmine._marginal import spacing_entropy
+from skmine._engine.marginal import spacing_entropy
 
 DISTRIBUTIONS = {
     "normal": stats.norm(),

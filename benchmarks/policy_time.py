@@ -26,7 +26,7 @@ import torch
 from _common import PREVIOUS_CRITIC
 from sklearn.exceptions import ConvergenceWarning
 
-from skmine._registry import ESTIMATORS
+from skmine.cli.registry import ESTIMATORS
 from skmine.datasets import TASKS
 
 DEFAULT_TASKS = ["dense-gauss 5x5", "sparse-gauss 5x5", "HG(0.9, 1)", "HG(0.9, 6)"]

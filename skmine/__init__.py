@@ -12,7 +12,11 @@ import importlib
 __all__ = ["MINE", "MINEE", "DeepInfoMaxJSD"]
 __version__ = "0.1.0"
 
-_LAZY = {"MINE": "._mine", "MINEE": "._minee", "DeepInfoMaxJSD": "._dim"}
+_LAZY = {
+    "MINE": "._estimators.mine",
+    "MINEE": "._estimators.minee",
+    "DeepInfoMaxJSD": "._estimators.dim",
+}
 
 
 def __getattr__(name: str):

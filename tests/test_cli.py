@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 import skmine
-from skmine.__main__ import main
-from skmine._cli_data import check_k, read_columns
-from skmine._progress import describe_stop
+from skmine.cli.data import check_k, read_columns
+from skmine.cli.main import main
+from skmine.cli.progress import describe_stop
 from skmine.datasets import correlated_gaussians
 
 # The tests train with small budgets on purpose; the warnings that provokes are expected.
@@ -139,7 +139,7 @@ def test_select_ranks_the_dependent_feature_first(csv_file, capsys):
 
 
 def test_demo_runs_with_no_arguments(monkeypatch, capsys):
-    import skmine.__main__ as cli
+    import skmine.cli.main as cli
 
     tiny = {"HG(0.5, 1), N=300": lambda s: correlated_gaussians(300, 0.5, 1, random_state=s)}
     monkeypatch.setattr(cli, "DEMO_TASKS", tiny)
@@ -185,7 +185,7 @@ def test_importing_the_cli_does_not_import_torch():
 
 # Runs the command line, then says whether torch was imported by the time it returned.
 MAIN_THEN_TORCH = (
-    "import sys; from skmine.__main__ import main; rc = main(sys.argv[1:]); "
+    "import sys; from skmine.cli.main import main; rc = main(sys.argv[1:]); "
     "print('torch' in sys.modules); sys.exit(rc)"
 )
 

@@ -12,9 +12,9 @@ from sklearn.model_selection import GroupKFold, ShuffleSplit
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skmine import MINE, MINEE, DeepInfoMaxJSD
-from skmine._crossfit import make_folds, training_layout
-from skmine._evaluation import held_out_pairs
-from skmine._readout import (
+from skmine._engine.folds import make_folds, training_layout
+from skmine._engine.pairs import held_out_pairs
+from skmine._engine.readout import (
     Estimate,
     combine,
     dv_statistics,
@@ -32,7 +32,7 @@ classes = pytest.mark.parametrize("cls", ESTIMATOR_CLASSES, ids=lambda c: c.__na
 
 def test_int_cv_holds_every_sample_out_exactly_once():
     X = np.zeros((101, 1))
-    folds = make_folds(4, 101, X, None, 0.2, np.random.RandomState(0))
+    folds = make_folds(4, 101, X, None, np.random.RandomState(0))
     held = np.sort(np.concatenate([test for _, test in folds]))
     assert np.array_equal(held, np.arange(101))
     for train, test in folds:
@@ -44,7 +44,7 @@ def test_a_splitter_or_an_iterable_of_splits_is_accepted():
     X = np.zeros((60, 1))
     groups = np.repeat(np.arange(6), 10)
     splits = list(GroupKFold(3).split(X, groups=groups))
-    folds = make_folds(splits, 60, X, None, 0.2, np.random.RandomState(0))
+    folds = make_folds(splits, 60, X, None, np.random.RandomState(0))
     for train, test in folds:
         assert np.intersect1d(groups[train], groups[test]).size == 0
 
@@ -52,24 +52,12 @@ def test_a_splitter_or_an_iterable_of_splits_is_accepted():
 def test_overlapping_test_sets_are_refused():
     X = np.zeros((50, 1))
     with pytest.raises(ValueError, match="at most once"):
-        make_folds(ShuffleSplit(5, test_size=0.3, random_state=0), 50, X, None, 0.2, None)
+        make_folds(ShuffleSplit(5, test_size=0.3, random_state=0), 50, X, None, None)
 
 
 def test_too_many_folds_for_the_data_is_a_clear_error():
     with pytest.raises(ValueError, match="cannot be cut into cv=10 folds"):
         MINE(cv=10).fit(X0[:15], Y0[:15])
-
-
-def test_half_critics_train_on_half_of_their_folds_training_set():
-    rng = np.random.RandomState(0)
-    folds = make_folds(3, 90, np.zeros((90, 1)), None, 0.2, rng)
-    layout = training_layout(folds, ["full", "half"], rng)
-    assert layout.group == ["full"] * 3 + ["half"] * 3
-    for c in range(3):
-        full = set(layout.train_index[c, : layout.train_size[c]].tolist())
-        half = set(layout.train_index[c + 3, : layout.train_size[c + 3]].tolist())
-        assert half < full and len(half) == len(full) // 2
-        assert torch.equal(layout.held_out[c], layout.held_out[c + 3])
 
 
 def _gaussian_log_ratio(rho):
@@ -87,7 +75,7 @@ def test_influence_standard_error_matches_the_spread_over_fresh_held_out_sets():
     critic = _gaussian_log_ratio(rho)
     generator = torch.Generator().manual_seed(0)
     rng = np.random.RandomState(0)
-    layout = training_layout([(np.arange(2), np.arange(n))], ["full"], rng)
+    layout = training_layout([(np.arange(2), np.arange(n))])
     rows, cols = held_out_pairs(layout, 8 * n, generator)
     values, errors = [], []
     for _ in range(300):
@@ -129,21 +117,11 @@ def test_every_estimator_reports_an_interval_around_its_estimate(cls):
     assert wide.n_folds_ == wide.cv == 3
 
 
-def test_extrapolation_reports_both_values_and_doubles_the_critics():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        est = small(MINE, max_iter=200, bias_correction="extrapolation").fit(X0, Y0)
-    assert est.critic_.n_critics == 6
-    half = 2 * est.mutual_info_raw_ - est.mutual_info_  # I(m/2), by the extrapolation rule
-    assert est.mutual_info_ != est.mutual_info_raw_
-    assert 0 < half < est.mutual_info_raw_ + 0.2
-
-
-def test_one_split_is_the_policy_of_cv_none():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        est = small(MINE, max_iter=100, cv=None).fit(X0, Y0)
-    assert est.n_folds_ == 1 and est.critic_.n_critics == 1
+@pytest.mark.parametrize("removed", [{"cv": None}, {"bias_correction": "extrapolation"}])
+def test_removed_legacy_policies_are_refused_by_name(removed):
+    name = next(iter(removed))
+    with pytest.raises(ValueError, match=name):
+        MINE(**removed).fit(X0, Y0)
 
 
 def test_minee_entropies_have_intervals():
@@ -161,8 +139,8 @@ def test_minee_entropies_have_intervals():
 
 def _optimism_layout():
     rng = np.random.RandomState(0)
-    folds = make_folds(3, 90, np.zeros((90, 1)), None, 0.2, rng)
-    return training_layout(folds, ["full"], rng)
+    folds = make_folds(3, 90, np.zeros((90, 1)), None, rng)
+    return training_layout(folds)
 
 
 def test_the_optimism_correction_is_the_midpoint_of_held_out_and_apparent_bounds():
@@ -223,9 +201,8 @@ def test_the_optimism_correction_changes_the_readout_not_the_training(cls):
         assert torch.equal(a, b)
 
 
-def test_minee_refuses_the_optimism_correction_by_name():
-    with pytest.raises(InvalidParameterError, match="bias_correction"):
-        MINEE(bias_correction="optimism").fit(X0, Y0)
+def test_minee_has_no_bias_correction_parameter():
+    assert "bias_correction" not in MINEE().get_params()
     with pytest.raises(InvalidParameterError, match="bias_correction"):
         MINE(bias_correction=True).fit(X0, Y0)
 
@@ -294,3 +271,27 @@ def test_negative_weight_decay_is_refused():
     X, y = dependent_data()
     with pytest.raises(ValueError, match="weight_decay"):
         MINE(weight_decay=-0.1).fit(X, y)
+
+
+def test_an_interval_clipped_at_zero_never_has_its_low_end_above_its_high_end():
+    estimate = Estimate(-0.5, -0.5, 0.1, 0.1, (-0.5,))
+    low, high = estimate.interval(0.95, lower=0.0)
+    assert low <= high
+    assert (low, high) == (0.0, 0.0)
+
+
+def test_an_int_hidden_layer_size_is_one_hidden_layer_as_in_scikit_learn():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est = small(MINE, max_iter=20, hidden_layer_sizes=16, radial_features=False).fit(X0, Y0)
+    assert [w.shape[-1] for w in est.critic_.weights] == [16, 1]
+
+
+def test_a_refit_on_continuous_y_drops_the_classes_of_a_previous_fit():
+    labels = (np.ravel(Y0) > 0).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est = small(MINE, max_iter=20, radial_features=False).fit(X0, labels)
+        assert list(est.classes_) == [0, 1]
+        est.fit(X0, Y0)
+    assert not hasattr(est, "classes_")

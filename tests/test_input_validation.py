@@ -10,7 +10,7 @@ import pytest
 import scipy.sparse as sp
 from _estimators import ESTIMATOR_CLASSES, dependent_data, small
 
-from skmine._data import validate_xy
+from skmine._engine.data import validate_xy
 from skmine.feature_selection import mutual_info_neural
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -99,7 +99,7 @@ def test_extreme_scales_are_learned(reference, dtype, factor, scaling):
     X, y = (X0 * factor).astype(dtype), (Y0 * factor).astype(dtype)
     est = small(cls, scaling=scaling).fit(X, y)
     assert np.isfinite(est.mutual_info_) and est.mutual_info_ > 0.2
-    from skmine._data import Preprocessor
+    from skmine._engine.data import Preprocessor
 
     plain = Preprocessor(scaling, "auto", 0).fit(X0.astype(dtype), Y0.astype(dtype))
     np.testing.assert_allclose(

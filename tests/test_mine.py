@@ -172,7 +172,6 @@ def test_missing_target_is_named():
         ({"batch_size": 0}, "batch_size"),
         ({"learning_rate_init": -1.0}, "learning_rate_init"),
         ({"bound": "bogus"}, "bound"),
-        ({"validation_fraction": 1.5}, "validation_fraction"),
         ({"activation": "swish!"}, "activation"),
     ],
 )

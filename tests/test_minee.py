@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from skmine import MINEE
-from skmine._readout import Estimate
+from skmine._engine.readout import Estimate
 from skmine.datasets import TASKS, correlated_gaussians, mixed_gaussians
 
 # The tests train with small budgets on purpose; the warnings that provokes are expected.
@@ -145,9 +145,10 @@ def test_heavy_tails_need_no_option_and_a_negative_mi_is_refused():
         "h_x": Estimate(1.0, 1.0, 0.01, 0.01, (1.0, 1.0, 1.0)),
     }
     with pytest.raises(ValueError, match=r"held-out MI is negative \(-1.24 nats"):
-        est._store_estimates(metrics)
+        est._check_estimates(metrics, est.history_)
     # Within its noise a slightly negative MI is reported (clipped interval), not refused.
     metrics["mutual_info"] = Estimate(-0.08, -0.08, 0.05, 0.05, (-0.1, -0.05, -0.09))
+    est._check_estimates(metrics, est.history_)
     est._store_estimates(metrics)
     assert est.mutual_info_ == -0.08 and est.mutual_info_ci_[0] == 0.0
 
@@ -155,10 +156,25 @@ def test_heavy_tails_need_no_option_and_a_negative_mi_is_refused():
 def test_a_checkpoint_whose_reference_ran_away_everywhere_is_refused(gaussian_pair):
     X, y, _ = gaussian_pair
     est = MINEE(random_state=0, max_iter=100, eval_interval=50).fit(X, y)
-    est.history_ = [dict(r, eligible=0.0) for r in est.history_]
+    history = [dict(r, eligible=0.0) for r in est.history_]
     estimates = {"mutual_info": Estimate(0.9, 0.9, 0.02, 0.02, (0.9, 0.9, 0.9))}
     with pytest.raises(ValueError, match="effective reference samples"):
-        est._store_estimates(estimates)
+        est._check_estimates(estimates, history)
+
+
+def test_a_refused_fit_leaves_no_fitted_attributes(gaussian_pair, monkeypatch):
+    X, y, _ = gaussian_pair
+
+    def refuse(self, estimates, history):
+        raise ValueError("refused")
+
+    monkeypatch.setattr(MINEE, "_check_estimates", refuse)
+    est = MINEE(random_state=0, max_iter=100, eval_interval=50)
+    with pytest.raises(ValueError, match="refused"):
+        est.fit(X, y)
+    # n_features_in_ is scikit-learn's, set by the validation before anything else.
+    fitted = {name for name in vars(est) if name.endswith("_") and not name.startswith("_")}
+    assert fitted <= {"n_features_in_"}
 
 
 @pytest.mark.parametrize(
@@ -199,7 +215,7 @@ def test_integer_valued_data_is_refused_with_a_clear_error():
 def test_spacing_entropy_matches_closed_forms():
     from scipy import stats
 
-    from skmine._marginal import spacing_entropy
+    from skmine._engine.marginal import spacing_entropy
 
     for dist in (stats.norm(), stats.expon(), stats.cauchy(), stats.uniform(0, 2), stats.t(3)):
         values = dist.rvs(5000, random_state=0)
@@ -207,8 +223,8 @@ def test_spacing_entropy_matches_closed_forms():
 
 
 def test_rank_gaussian_log_jacobian_reproduces_the_spacing_estimate_on_training_data():
-    from skmine._data import Preprocessor
-    from skmine._marginal import spacing_entropy
+    from skmine._engine.data import Preprocessor
+    from skmine._engine.marginal import spacing_entropy
 
     rng = np.random.RandomState(0)
     X = np.column_stack([rng.exponential(size=3000), rng.standard_cauchy(3000)])

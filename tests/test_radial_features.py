@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from skmine import MINE, DeepInfoMaxJSD
-from skmine._base import _select_candidate
-from skmine._readout import Estimate
+from skmine._engine.readout import Estimate
+from skmine._estimators.base import _select_candidate
 from skmine.critics import BatchedConcatCritic
 from skmine.datasets import TASKS
 

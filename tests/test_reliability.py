@@ -12,7 +12,7 @@ from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from torch import nn
 
-from skmine._training import TrainingConfig, convergence_problems, train
+from skmine._engine.training import TrainingConfig, convergence_problems, train
 from skmine.critics import ConcatCritic
 
 # The tests train with small budgets on purpose; the warnings that provokes are expected.

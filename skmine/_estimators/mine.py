@@ -6,20 +6,12 @@ from numbers import Real
 
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import MAX_EVAL_PAIRS, READOUT_PAIRS, BaseMIEstimator
-from ._divergence import JointMarginalProblem
-from ._docs import fill_doc
+from .._engine.problems.joint_marginal import JointMarginalProblem
+from .base import MAX_EVAL_PAIRS, READOUT_PAIRS, BaseMIEstimator
+from .docs import fill_doc
 
 
-@fill_doc(
-    radial_features=True,
-    activation="elu",
-    scaling="rank-gaussian",
-    max_grad_norm=10.0,
-    hidden_layer_sizes=(64, 64, 64, 64),
-    learning_rate_init=2e-3,
-    weight_decay=0.1,
-)
+@fill_doc
 class MINE(BaseMIEstimator):
     """Mutual information neural estimation (MINE).
 
@@ -147,7 +139,6 @@ class MINE(BaseMIEstimator):
         cv=3,
         bias_correction="optimism",
         confidence_level=0.95,
-        validation_fraction=0.2,
         n_iter_no_change=10,
         tol=1e-3,
         eval_interval=100,
@@ -159,42 +150,23 @@ class MINE(BaseMIEstimator):
         random_state=None,
         verbose=0,
     ):
-        self.bound = bound
-        self.ema_decay = ema_decay
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.critic = critic
-        self.radial_features = radial_features
-        self.batch_size = batch_size
-        self.learning_rate_init = learning_rate_init
-        self.weight_decay = weight_decay
-        self.max_iter = max_iter
-        self.early_stopping = early_stopping
-        self.cv = cv
-        self.bias_correction = bias_correction
-        self.confidence_level = confidence_level
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.tol = tol
-        self.eval_interval = eval_interval
-        self.max_grad_norm = max_grad_norm
-        self.scaling = scaling
-        self.discrete_target = discrete_target
-        self.device = device
-        self.n_threads = n_threads
-        self.random_state = random_state
-        self.verbose = verbose
+        self._set_init_params(locals())
+
+    def _training_bound(self) -> tuple[str, float]:
+        """The training objective and MINE's moving-average weight."""
+        return self.bound, self.ema_decay
 
     def _make_problem(self, module, x, y, layout, generator):
+        bound, ema_decay = self._training_bound()
         return JointMarginalProblem(
             module,
             x,
             y,
             layout,
             batch_size=self.batch_size,
-            bound=self.bound,
+            bound=bound,
             generator=generator,
-            ema_decay=self.ema_decay,
+            ema_decay=ema_decay,
             max_eval_pairs=MAX_EVAL_PAIRS,
             readout_pairs=READOUT_PAIRS,
             correct_optimism=self.bias_correction == "optimism",

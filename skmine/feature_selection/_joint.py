@@ -9,18 +9,18 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.feature_selection import SelectorMixin
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._crossfit import make_folds, training_layout
-from ._data import Preprocessor, resolve_device, validate_xy
-from ._divergence import JointMarginalProblem
-from ._feature_inputs import discrete_mask_of, encode_features, first_column
-from ._readout import Estimate
+from .._engine.data import Preprocessor, validate_xy
+from .._engine.diagnostics import issue_warnings
+from .._engine.problems.joint_marginal import JointMarginalProblem
+from .._engine.readout import Estimate
+from .._engine.scaffold import hidden_sizes, prepare_fit
+from .._engine.training import TrainingConfig, progress_bar, train
+from ..critics import ACTIVATIONS, make_critics
+from ._inputs import discrete_mask_of, encode_features, first_column
 from ._subset_critics import SubsetCritics
-from ._training import TrainingConfig, progress_bar, torch_threads, train
-from .critics import ACTIVATIONS, make_critics
 
 # Product-of-marginal pairs (shared by the fold critics) of every subset's readout.
 SUBSET_EVAL_PAIRS = 4_096
@@ -69,7 +69,7 @@ class JointMutualInfoSelector(SelectorMixin, BaseEstimator):
         Which features are discrete (fed as standardised codes; continuous features as
         normal scores of their ranks). ``"auto"``: none; a bool for all; else a boolean mask
         or feature indices.
-    hidden_layer_sizes : array-like of int, default=(64, 64)
+    hidden_layer_sizes : int or array-like of int, default=(64, 64)
         Hidden widths of the critic, an MLP on ``[x * m, m, y]``.
     activation : {"relu", "elu", "gelu", "tanh", "logistic", "softplus"}, default="relu"
         Activation of the critic.
@@ -84,10 +84,7 @@ class JointMutualInfoSelector(SelectorMixin, BaseEstimator):
         previous one have been removed.
     cv : int, cross-validation generator or iterable, default=3
         Cross-fitting folds, as in :class:`~skmine.MINE`: every subset's MI is read out on
-        all samples, each by the fold critic that did not train on it. ``None``: one split
-        holding out ``validation_fraction``.
-    validation_fraction : float, default=0.2
-        Held-out fraction when ``cv=None``.
+        all samples, each by the fold critic that did not train on it.
     n_iter_no_change : int, default=5
         A training stops after this many evaluations without improvement by ``tol``.
     tol : float, default=1e-3
@@ -174,14 +171,13 @@ class JointMutualInfoSelector(SelectorMixin, BaseEstimator):
         "step": [Interval(Real, 0, 1, closed="neither")],
         "discrete_target": [StrOptions({"auto"}), "boolean"],
         "discrete_features": [StrOptions({"auto"}), "boolean", "array-like"],
-        "hidden_layer_sizes": ["array-like"],
+        "hidden_layer_sizes": [Interval(Integral, 1, None, closed="left"), "array-like"],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "batch_size": [Interval(Integral, 2, None, closed="left")],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "refit_iter": [Interval(Integral, 0, None, closed="left")],
         "cv": ["cv_object"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "eval_interval": [Interval(Integral, 1, None, closed="left")],
@@ -206,7 +202,6 @@ class JointMutualInfoSelector(SelectorMixin, BaseEstimator):
         max_iter=1000,
         refit_iter=300,
         cv=3,
-        validation_fraction=0.2,
         n_iter_no_change=5,
         tol=1e-3,
         eval_interval=100,
@@ -227,7 +222,6 @@ class JointMutualInfoSelector(SelectorMixin, BaseEstimator):
         self.max_iter = max_iter
         self.refit_iter = refit_iter
         self.cv = cv
-        self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
         self.eval_interval = eval_interval
@@ -256,31 +250,32 @@ class JointMutualInfoSelector(SelectorMixin, BaseEstimator):
         X, y = validate_xy(self, X, y, reset=True)
         n_samples, n_features = X.shape
         n_select = self._n_to_select(n_features)
-        sizes = tuple(int(s) for s in np.atleast_1d(self.hidden_layer_sizes))
-        if not sizes or any(s < 1 for s in sizes):
-            raise ValueError(f"hidden_layer_sizes must be positive, got {self.hidden_layer_sizes}")
-        rng = check_random_state(self.random_state)
-        seed = int(rng.randint(np.iinfo(np.int32).max))
-        folds = make_folds(self.cv, n_samples, X, y, self.validation_fraction, rng)
-        layout = training_layout(folds, ["full"], rng)
+        sizes = hidden_sizes(self.hidden_layer_sizes)
+        scaffold = prepare_fit(
+            X,
+            y,
+            cv=self.cv,
+            random_state=self.random_state,
+            device=self.device,
+            n_threads=self.n_threads,
+        )
+        seed, device, layout = scaffold.seed, scaffold.device, scaffold.layout
         discrete = discrete_mask_of(
             False if isinstance(self.discrete_features, str) else self.discrete_features, X
         )
         prep = Preprocessor("rank-gaussian", self.discrete_target, seed).fit(first_column(X), y)
         if prep.discrete_:
             self.classes_ = prep.classes_
-        device = resolve_device(self.device)
+        elif hasattr(self, "classes_"):
+            del self.classes_
         x = torch.from_numpy(encode_features(X, discrete, seed)).to(device)
         y_t = torch.from_numpy(prep.transform_y(y, n_samples)).to(device)
-        cuda_devices = [device] if device.type == "cuda" else []
-        with torch.random.fork_rng(devices=cuda_devices), torch_threads(self.n_threads):
-            torch.manual_seed(seed)
+        with scaffold.seeded() as generator:
             critics = make_critics(
                 None, layout.n_critics, 2 * n_features, prep.dim_y_, sizes, self.activation
             )
             module = SubsetCritics(critics, n_features, seed).to(device)
             module.generator = torch.Generator(device=device).manual_seed(seed)
-            generator = torch.Generator(device=device).manual_seed(seed)
             problem = JointMarginalProblem(
                 module,
                 x,
@@ -338,7 +333,9 @@ class JointMutualInfoSelector(SelectorMixin, BaseEstimator):
         """Backward elimination from all features to ``n_select``, retraining as it goes."""
         n_features = module.n_features
         first, refit = self._configs()
-        n_iter = train(problem, first).n_iter
+        trained = train(problem, first)
+        issue_warnings(trained.warnings)
+        n_iter = trained.n_iter
         trained_on = n_features
         alive = np.ones(n_features, dtype=bool)
         removed_per_step: list[np.ndarray] = []
@@ -374,7 +371,9 @@ class JointMutualInfoSelector(SelectorMixin, BaseEstimator):
                 and (alive.sum() <= REFIT_FRACTION * trained_on)
             ):
                 module.alive = torch.from_numpy(alive)
-                n_iter += train(problem, refit).n_iter
+                retrained = train(problem, refit)
+                issue_warnings(retrained.warnings)
+                n_iter += retrained.n_iter
                 trained_on = int(alive.sum())
                 after = _subset_mi(problem, module, alive)
             base = after

@@ -12,17 +12,17 @@ import importlib
 
 REGISTRY: dict[str, tuple[str, str, str]] = {
     "mine": (
-        "skmine._mine",
+        "skmine._estimators.mine",
         "MINE",
         "MINE, a critic trained on the Donsker-Varadhan bound (Belghazi et al., 2018)",
     ),
     "minee": (
-        "skmine._minee",
+        "skmine._estimators.minee",
         "MINEE",
         "MI-NEE, entropies against a known reference; also prints H(X), H(Y), H(X, Y)",
     ),
     "dim": (
-        "skmine._dim",
+        "skmine._estimators.dim",
         "DeepInfoMaxJSD",
         "Deep InfoMax's Jensen-Shannon critic, read out with the DV bound; the most stable "
         "at large MI",

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import numbers
-import os
-import sys
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import numpy as np
-import sklearn
 import torch
 from scipy import special
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_array, validate_data
 
-from ._marginal import spacing_neg_log_density
+from .diagnostics import caller_stacklevel
+from .marginal import spacing_neg_log_density
 
 SCALINGS = ("standard", "rank-gaussian", None)
 CHUNK_ROWS = 65_536
@@ -30,9 +28,6 @@ MIN_UNSCALED_SPREAD = 1e-6
 # per value, looks like integer-coded class labels (a warning says how to treat it so).
 MAX_CODED_LEVELS = 20
 SAMPLES_PER_LEVEL = 10
-_LIBRARY_DIRS = tuple(
-    os.path.dirname(module.__file__) + os.sep for module in (sys.modules[__package__], sklearn)
-)
 
 
 def resolve_device(device: str | torch.device) -> torch.device:
@@ -164,24 +159,12 @@ def is_discrete_target(y: np.ndarray, discrete_target: bool | str) -> bool:
                 "as a continuous target. If these are class labels, pass discrete_target=True "
                 "(or give y an integer dtype); pass discrete_target=False to silence this.",
                 UserWarning,
-                stacklevel=_caller_stacklevel(),
+                stacklevel=caller_stacklevel(),
             )
         return discrete
     if discrete_target and y.ndim == 2 and y.shape[1] != 1:
         raise ValueError(f"discrete_target=True needs a 1-D y of class labels, got shape {y.shape}")
     return bool(discrete_target)
-
-
-def _caller_stacklevel() -> int:
-    """``stacklevel`` that points the caller's warning at the first frame outside the library.
-
-    The library is skmine and scikit-learn: ``fit`` and ``mutual_info_neural`` reach the
-    warning through different depths of their frames.
-    """
-    frame, level = sys._getframe(1), 1
-    while frame is not None and frame.f_code.co_filename.startswith(_LIBRARY_DIRS):
-        frame, level = frame.f_back, level + 1
-    return level
 
 
 def integer_coded_levels(y: np.ndarray) -> int | None:

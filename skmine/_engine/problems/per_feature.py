@@ -2,8 +2,8 @@
 
 Critic ``j`` of a :class:`~skmine.critics.BatchedConcatCritic` sees ``(x_j, y)``. The
 critics are trained together, but their losses are independent terms of one sum, so each
-critic's gradient is that of training it alone. Each critic keeps its own best checkpoint,
-chosen on a *selection* split, because features converge at different times.
+critic's gradient is that of training it alone. Each critic is checkpointed on its own
+(``TrainingConfig(checkpoint="per_critic")``), because features converge at different times.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from . import objectives
-from ._evaluation import marginal_pairs
-from .critics import BatchedConcatCritic
+from ... import objectives
+from ...critics import BatchedConcatCritic
+from ..pairs import marginal_pairs
 
 # Elements of a (critics, rows, width) activation evaluated at once in readouts.
 READOUT_ELEMENTS = 1 << 23
@@ -55,7 +55,7 @@ def batched_dv(
 
 
 class PerFeatureProblem:
-    """Per-feature critics trained with the JSD objective, checkpointed one by one.
+    """Per-feature critics trained with the JSD objective, evaluated one by one.
 
     Parameters
     ----------
@@ -67,8 +67,6 @@ class PerFeatureProblem:
         The target, shared by all critics.
     batch_size : int
         Joint pairs per minibatch (as many marginal pairs).
-    tol : float
-        Improvement (nats) of a critic's selection estimate that replaces its checkpoint.
     generator : torch.Generator
         All randomness of minibatches and marginal pairs.
     max_eval_pairs : int
@@ -76,9 +74,8 @@ class PerFeatureProblem:
 
     Notes
     -----
-    ``evaluate`` reports as ``"estimate"`` the sum over critics of the best selection DV
-    seen so far, so the shared loop's early stopping waits until no critic improves.
-    ``best_state`` holds every critic's own best weights; :meth:`restore_best` installs them.
+    ``evaluate`` reports each critic's selection DV bound as ``"critic_values"``, for the
+    loop's per-critic checkpoint, and their sum as ``"estimate"``.
     """
 
     def __init__(
@@ -90,7 +87,6 @@ class PerFeatureProblem:
         y_select: Tensor,
         *,
         batch_size: int,
-        tol: float,
         generator: torch.Generator,
         max_eval_pairs: int,
         width: int,
@@ -99,12 +95,9 @@ class PerFeatureProblem:
         self.x_train, self.y_train = x_train, y_train
         self.x_select, self.y_select = x_select, y_select
         self.batch_size = min(batch_size, x_train.shape[0])
-        self.tol = tol
         self.generator = generator
         self.width = width
         self._rows, self._cols = marginal_pairs(x_select.shape[0], max_eval_pairs, generator)
-        self.best = torch.full((critic.n_critics,), -torch.inf, device=x_train.device)
-        self.best_state = [p.detach().clone() for p in critic.parameters()]
 
     def training_loss(self) -> tuple[Tensor, Tensor]:
         n, b = self.x_train.shape[0], self.batch_size
@@ -118,19 +111,11 @@ class PerFeatureProblem:
         loss = -_batched_jsd(t_joint, t_marginal).sum()
         return loss, _batched_dv(t_joint, t_marginal).detach().sum()
 
-    def evaluate(self) -> dict[str, float]:
+    def evaluate(self) -> dict:
         dv, _, _ = batched_dv(
             self.module, self.x_select, self.y_select, self._rows, self._cols, self.width
         )
-        improved = torch.isfinite(dv) & (dv > self.best + self.tol)
-        self.best = torch.where(improved, dv, self.best)
-        for saved, param in zip(self.best_state, self.module.parameters(), strict=True):
-            saved[improved] = param.detach()[improved]
-        finite_best = torch.where(torch.isfinite(self.best), self.best, dv)
-        return {"estimate": float(finite_best.sum().detach())}
-
-    def restore_best(self) -> None:
-        """Give every critic the weights of its own best selection estimate."""
-        with torch.no_grad():
-            for saved, param in zip(self.best_state, self.module.parameters(), strict=True):
-                param.copy_(saved)
+        # A critic that diverged must not stop the others: it keeps its last finite
+        # checkpoint, and the sum counts only the finite values.
+        finite = torch.where(torch.isfinite(dv), dv, torch.zeros_like(dv))
+        return {"estimate": float(finite.sum()), "critic_values": dv}

@@ -1,16 +1,13 @@
 """Cross-fitting: which samples each critic trains on and which it is read out on.
 
-Every estimator trains one *group* of critics per training size: critic ``k`` of a group
-trains on the complement of fold ``k`` and is read out on fold ``k``, so that every sample is
-held out exactly once per group. With the bias correction a second group trains on a random
-half of each fold's training samples and is read out on the same fold (see
-:mod:`skmine._readout`). The critics of all groups are one batched module, trained as one
-problem by :func:`skmine._training.train`.
+Every estimator trains one critic per fold: critic ``k`` trains on the complement of fold
+``k`` and is read out on fold ``k``, so that every sample is held out exactly once (see
+:mod:`skmine._engine.readout`). The critics are one batched module, trained as one problem by
+:func:`skmine._engine.training.train`.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from numbers import Integral
 
@@ -19,26 +16,20 @@ import torch
 from sklearn.model_selection import KFold, check_cv
 from torch import Tensor
 
-# Training size of each group, as a fraction of a fold's training samples.
-GROUP_FRACTIONS = {"full": 1.0, "half": 0.5}
-
 
 def make_folds(
-    cv, n_samples: int, X: np.ndarray, y: np.ndarray | None, validation_fraction: float, rng
+    cv, n_samples: int, X: np.ndarray, y: np.ndarray | None, rng
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """``(train, held_out)`` index pairs whose held-out sets are disjoint.
 
     Parameters
     ----------
-    cv : int, cross-validation splitter, iterable of splits or None
-        ``None``: one random split holding out ``validation_fraction`` of the samples. An int:
-        that many shuffled folds (:class:`~sklearn.model_selection.KFold`). Anything else is
-        passed to :func:`~sklearn.model_selection.check_cv` and split on ``(X, y)``.
+    cv : int, cross-validation splitter or iterable of splits
+        An int: that many shuffled folds (:class:`~sklearn.model_selection.KFold`). Anything
+        else is passed to :func:`~sklearn.model_selection.check_cv` and split on ``(X, y)``.
     n_samples : int
     X, y : ndarray
         The validated data (a splitter may need ``y``, e.g. stratification).
-    validation_fraction : float
-        Held-out fraction of the single split (``cv=None``).
     rng : numpy.random.RandomState
         Source of the shuffling.
 
@@ -48,15 +39,10 @@ def make_folds(
         Sorted index arrays.
     """
     if cv is None:
-        n_val = max(2, math.ceil(validation_fraction * n_samples))
-        if n_samples - n_val < 2:
-            raise ValueError(
-                f"too few samples: n_samples={n_samples} with validation_fraction="
-                f"{validation_fraction} leaves fewer than 2 samples to train on and 2 to "
-                "validate on"
-            )
-        perm = rng.permutation(n_samples)
-        return [(np.sort(perm[n_val:]), np.sort(perm[:n_val]))]
+        raise ValueError(
+            "cv=None is not a cross-fitting policy: pass the number of folds (e.g. cv=3) or a "
+            "splitter with disjoint test sets"
+        )
     if isinstance(cv, Integral):
         if n_samples < 2 * cv:
             raise ValueError(
@@ -97,8 +83,6 @@ class CriticLayout:
     held_out_mask : Tensor of shape (n_critics, max_held_out)
         ``True`` on real entries.
     held_out_size : Tensor of shape (n_critics,)
-    group : list of str
-        Group of each critic (``"full"`` or ``"half"``).
     fold : list of int
         Fold of each critic.
     """
@@ -108,21 +92,11 @@ class CriticLayout:
     held_out: Tensor
     held_out_mask: Tensor
     held_out_size: Tensor
-    group: list[str]
     fold: list[int]
 
     @property
     def n_critics(self) -> int:
-        return len(self.group)
-
-    @property
-    def groups(self) -> list[str]:
-        """The groups present, full first."""
-        return [g for g in GROUP_FRACTIONS if g in self.group]
-
-    def members(self, group: str) -> list[int]:
-        """Critic indices of a group, in fold order."""
-        return [c for c, g in enumerate(self.group) if g == group]
+        return len(self.fold)
 
     def sample_training(self, batch_size: int, generator: torch.Generator) -> Tensor:
         """``(n_critics, batch_size)`` sample indices, each row from its critic's training set."""
@@ -152,7 +126,6 @@ class CriticLayout:
             self.train_index,
             mask,
             self.train_size,
-            self.group,
             self.fold,
         )
 
@@ -161,7 +134,7 @@ class CriticLayout:
             name: getattr(self, name).to(device)
             for name in ("train_index", "train_size", "held_out", "held_out_mask", "held_out_size")
         }
-        return CriticLayout(**moved, group=self.group, fold=self.fold)
+        return CriticLayout(**moved, fold=self.fold)
 
 
 def _pad(rows: list[np.ndarray]) -> tuple[Tensor, Tensor, Tensor]:
@@ -178,36 +151,21 @@ def _pad(rows: list[np.ndarray]) -> tuple[Tensor, Tensor, Tensor]:
     return torch.from_numpy(index), torch.from_numpy(mask), sizes
 
 
-def training_layout(
-    folds: list[tuple[np.ndarray, np.ndarray]], groups: list[str], rng
-) -> CriticLayout:
-    """One critic per (group, fold); a ``"half"`` critic trains on half its fold's training set."""
-    trains, held, group_of, fold_of = [], [], [], []
-    for group in groups:
-        for k, (train, test) in enumerate(folds):
-            size = max(2, round(GROUP_FRACTIONS[group] * train.size))
-            subset = train if size >= train.size else np.sort(rng.permutation(train)[:size])
-            trains.append(subset)
-            held.append(test)
-            group_of.append(group)
-            fold_of.append(k)
-    train_index, _, train_size = _pad(trains)
-    held_out, mask, held_size = _pad(held)
-    return CriticLayout(train_index, train_size, held_out, mask, held_size, group_of, fold_of)
+def training_layout(folds: list[tuple[np.ndarray, np.ndarray]]) -> CriticLayout:
+    """One critic per fold: it trains on the fold's training set and is read out on the fold."""
+    train_index, _, train_size = _pad([train for train, _ in folds])
+    held_out, mask, held_size = _pad([test for _, test in folds])
+    return CriticLayout(train_index, train_size, held_out, mask, held_size, list(range(len(folds))))
 
 
-def readout_layout(n_samples: int, groups: list[str], folds: list[int]) -> CriticLayout:
+def readout_layout(n_samples: int, n_critics: int) -> CriticLayout:
     """Every critic read out on all ``n_samples`` (``score``, ``eval_set``); no training set."""
-    everything = np.arange(n_samples)
-    rows = [everything] * len(groups)
-    held_out, mask, held_size = _pad(rows)
-    empty = torch.zeros((len(groups), 1), dtype=torch.int64)
+    held_out, mask, held_size = _pad([np.arange(n_samples)] * n_critics)
     return CriticLayout(
-        empty,
-        torch.zeros(len(groups), dtype=torch.int64),
+        torch.zeros((n_critics, 1), dtype=torch.int64),
+        torch.zeros(n_critics, dtype=torch.int64),
         held_out,
         mask,
         held_size,
-        list(groups),
-        list(folds),
+        list(range(n_critics)),
     )

@@ -13,10 +13,10 @@ import math
 import torch
 from torch import Tensor, nn
 
-from . import objectives
-from ._crossfit import CriticLayout
-from ._evaluation import EVAL_CHUNK, held_out_pairs
-from ._readout import Estimate, combine, dv_statistics, group_mean, mean_statistics
+from ... import objectives
+from ..folds import CriticLayout
+from ..pairs import EVAL_CHUNK, held_out_pairs
+from ..readout import Estimate, combine, dv_statistics, mean_statistics, pooled_mean
 
 TRAINING_BOUNDS = ("mine", "dv", "nwj", "jsd", "smile")
 _BATCHED = {name: torch.vmap(getattr(objectives, name)) for name in ("nwj", "jsd", "smile")}
@@ -142,7 +142,7 @@ class JointMarginalProblem:
             mask = layout.held_out_mask
             joint, _ = mean_statistics(-torch.nn.functional.softplus(-t_joint), mask)
             marginal = torch.nn.functional.softplus(t_marginal).mean(dim=1)
-            out["jsd"] = group_mean((joint - marginal) / 2.0 + math.log(2.0), layout, "full")
+            out["jsd"] = pooled_mean((joint - marginal) / 2.0 + math.log(2.0), layout)
         return out
 
     def _dv_readout(
@@ -160,13 +160,11 @@ class JointMarginalProblem:
 
     def score(self) -> float:
         """Mean held-out DV bound of the full-size critics (the estimators' ``score``)."""
-        return group_mean(self.estimates(final=True)["criterion"], self.layout, "full")
+        return pooled_mean(self.estimates(final=True)["criterion"], self.layout)
 
     def evaluate(self) -> dict[str, float]:
-        """Held-out metrics; ``"estimate"`` (the checkpoint criterion) sums every group's bound.
-
-        Each group's bound is a sample-weighted mean of DV lower bounds, so the sum is higher
-        for tighter critics of every size; ``"mutual_info"`` is the bias-corrected estimate.
+        """Held-out metrics: ``"estimate"`` (the checkpoint criterion) is the cross-fitted
+        DV bound, ``"mutual_info"`` the bias-corrected estimate.
         """
         out = self.estimates()
         metrics = _policy_metrics(out["mutual_info"], out["criterion"], self.layout)
@@ -188,9 +186,8 @@ def _chunked(critics: nn.Module, x: Tensor, y: Tensor, rows: Tensor, cols: Tenso
 
 def _policy_metrics(estimate: Estimate, criterion: Tensor, layout: CriticLayout) -> dict:
     """The history record of an evaluation: criterion, MI, raw MI and its standard error."""
-    total = sum(group_mean(criterion, layout, g) for g in layout.groups)
     return {
-        "estimate": total,
+        "estimate": pooled_mean(criterion, layout),
         "mutual_info": estimate.value,
         "mutual_info_raw": estimate.raw,
         "mutual_info_std": estimate.std,

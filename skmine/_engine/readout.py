@@ -6,9 +6,8 @@ Each critic ``c`` yields a held-out value ``v_c`` (a bound, or an entropy) and t
 per-sample quantity, and ``phi_ci`` is that quantity minus its mean (for the Donsker–Varadhan
 bound, whose partition term is a two-sample U-statistic over pairs, its Hájek projection).
 
-* **Cross-fitting.** The critics of a group hold out disjoint folds that cover the data; the
-  group's estimate is the sample-weighted mean of its critics' values, i.e. the bound read
-  out on every sample once.
+* **Cross-fitting.** The critics hold out disjoint folds that cover the data; the estimate
+  is the sample-weighted mean of their values, i.e. the bound read out on every sample once.
 * **Optimism correction** (``"optimism"``). A critic fitted to ``m`` samples scores its own
   training samples higher, and new samples lower, than the best critic of its class would:
   to first order in ``1 / m`` by the same amount (the optimism of the apparent error,
@@ -16,10 +15,6 @@ bound, whose partition term is a two-sample U-statistic over pairs, its Hájek p
   is therefore also read out on its training samples, and half the pooled gap between that
   apparent bound and the held-out one is added: the estimate is their midpoint. A negative
   pooled gap corrects nothing.
-* **Extrapolation** (``"extrapolation"``). A second group trained on ``m / 2`` samples and
-  read out on the same folds; the two values are extrapolated to infinite training data
-  along ``I(m) = I_inf - a / m`` (Abdelaleem, Martini & Nemenman, 2025, extrapolate
-  subsample estimates linearly in ``1/N`` in the same way): ``I_inf = 2 I(m) - I(m / 2)``.
 * **Uncertainty.** The variance of the estimate is the larger of two data-driven estimates:
   the per-sample influences (held-out sampling noise, with the critics fixed) and the spread of
   the fold estimates (which also sees how differently the critics trained). Intervals are
@@ -39,13 +34,8 @@ import torch
 from scipy.stats import chi2, norm
 from torch import Tensor
 
-from ._crossfit import CriticLayout
-from .objectives import log_mean_exp
-
-# I(m) = I_inf - a * m**-EXPONENT; with training sizes m and m / 2 the extrapolation weight
-# of the difference I(m) - I(m / 2) is 1 / (2**EXPONENT - 1).
-EXTRAPOLATION_EXPONENT = 1.0
-EXTRAPOLATION_WEIGHT = 1.0 / (2.0**EXTRAPOLATION_EXPONENT - 1.0)
+from ..objectives import log_mean_exp
+from .folds import CriticLayout
 
 
 @dataclass(frozen=True)
@@ -57,7 +47,7 @@ class Estimate:
     value : float
         The recommended estimate (corrected when the policy corrects).
     raw : float
-        The cross-fitted held-out value of the full-size critics, uncorrected.
+        The cross-fitted held-out value of the critics, uncorrected.
     std : float
         Standard error of ``value``: the larger of ``noise_std`` and the fold spread's.
     noise_std : float
@@ -67,11 +57,11 @@ class Estimate:
     raw_folds : tuple of float
         Per-fold held-out values, uncorrected (empty: the same as ``folds``).
     apparent : float
-        The full-size critics' pooled bound on their own training samples (NaN when not
+        The critics' pooled bound on their own training samples (NaN when not
         read out).
     optimism : float
         The optimism correction added to ``raw`` (half the pooled apparent-minus-held-out
-        gap, at least 0; 0 under the other policies). It also widens the interval.
+        gap, at least 0; 0 without the correction). It also widens the interval.
     """
 
     value: float
@@ -89,11 +79,15 @@ class Estimate:
         return self.apparent - self.raw
 
     def interval(self, level: float, lower: float | None = None) -> tuple[float, float]:
-        """Normal ``level`` interval widened by the optimism correction, clipped at ``lower``."""
+        """Normal ``level`` interval widened by the optimism correction, clipped at ``lower``.
+
+        Both ends are clipped, so the interval of a value far below ``lower`` is the point
+        ``(lower, lower)``, never one whose low end exceeds its high end.
+        """
         half = float(norm.ppf(0.5 + level / 2.0)) * self.std + self.optimism
         low, high = self.value - half, self.value + half
         if lower is not None:
-            low = max(low, lower)
+            low, high = max(low, lower), max(high, lower)
         return (low, high)
 
 
@@ -167,8 +161,7 @@ def combine(
     influence : Tensor of shape (n_critics, n)
         Each held-out sample's influence on its critic's value (zero on padding).
     layout : CriticLayout
-        Which critic belongs to which group and fold; a ``"half"`` group means the
-        extrapolation correction.
+        The critics' held-out sets (their sizes weight the folds).
     reference_variance : Tensor of shape (n_critics,), optional
         Variance of each critic's value from other independent samples it was read out on
         (MINEE's reference draws, each critic its own), added to the held-out noise.
@@ -177,26 +170,19 @@ def combine(
     correct_optimism : bool
         Add half the pooled gap between ``apparent_values`` and ``values`` (needs them).
     """
-    values = values.detach().double().cpu()
+    raw_folds = values.detach().double().cpu()
     influence = influence.detach().double().cpu()
     sizes = layout.held_out_size.double().cpu()
-    full = layout.members("full")
-    weights = sizes[full] / sizes[full].sum()
-    raw_folds = values[full]
+    weights = sizes / sizes.sum()
     per_fold = raw_folds
-    fold_influence = influence[full]
     raw = float((raw_folds * weights).sum())
     apparent, optimism = math.nan, 0.0
     if apparent_values is not None:
-        apparent_folds = apparent_values.detach().double().cpu()[full]
+        apparent_folds = apparent_values.detach().double().cpu()
         apparent = float((apparent_folds * weights).sum())
         if correct_optimism and math.isfinite(apparent) and apparent > raw:
             optimism = (apparent - raw) / 2.0
             per_fold = (raw_folds + apparent_folds) / 2.0
-    if "half" in layout.groups:
-        half = layout.members("half")
-        per_fold = per_fold + EXTRAPOLATION_WEIGHT * (per_fold - values[half])
-        fold_influence = fold_influence + EXTRAPOLATION_WEIGHT * (fold_influence - influence[half])
     value = float((per_fold * weights).sum())
     estimate = Estimate(
         value,
@@ -210,29 +196,24 @@ def combine(
     )
     if not math.isfinite(value):
         return estimate
-    n_total = float(sizes[full].sum())
-    dof = torch.clamp(sizes[full] - 1.0, min=1.0)
-    per_sample_var = (fold_influence.pow(2).sum(dim=1) / dof * sizes[full]).sum() / n_total**2
+    n_total = float(sizes.sum())
+    dof = torch.clamp(sizes - 1.0, min=1.0)
+    noise_variance = float((influence.pow(2).sum(dim=1) / dof * sizes).sum() / n_total**2)
     if reference_variance is not None:
         extra = reference_variance.detach().double().cpu()
-        fold_extra = extra[full]
-        if "half" in layout.groups:
-            a = EXTRAPOLATION_WEIGHT
-            fold_extra = (1 + a) ** 2 * fold_extra + a**2 * extra[layout.members("half")]
-        per_sample_var = per_sample_var + (weights.pow(2) * fold_extra).sum()
-    noise_variance = variance = float(per_sample_var)
-    n_folds = len(full)
+        noise_variance += float((weights.pow(2) * extra).sum())
+    variance = noise_variance
+    n_folds = layout.n_critics
     if n_folds > 1:
         spread = float((weights * (per_fold - value).pow(2)).sum()) * n_folds / (n_folds - 1)
         variance = max(variance, spread / n_folds)
     return replace(estimate, std=math.sqrt(variance), noise_std=math.sqrt(noise_variance))
 
 
-def group_mean(values: Tensor, layout: CriticLayout, group: str) -> float:
-    """Held-out-sample-weighted mean of per-critic values over one group of critics."""
-    members = layout.members(group)
-    sizes = layout.held_out_size[members].to(device=values.device, dtype=values.dtype)
-    return float((values[members] * sizes).sum() / sizes.sum())
+def pooled_mean(values: Tensor, layout: CriticLayout) -> float:
+    """Held-out-sample-weighted mean of per-critic values: the cross-fitted value."""
+    sizes = layout.held_out_size.to(device=values.device, dtype=values.dtype)
+    return float((values * sizes).sum() / sizes.sum())
 
 
 def fold_disagreement(estimate: Estimate) -> float:

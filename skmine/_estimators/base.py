@@ -12,21 +12,27 @@ import warnings
 from abc import ABC, abstractmethod
 from numbers import Integral, Real
 
-import numpy as np
 import torch
 from scipy.stats import norm
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
-from ._crossfit import make_folds, readout_layout, training_layout
-from ._data import Preprocessor, resolve_device, validate_xy
-from ._readout import Estimate, fold_disagreement, shifted
-from ._training import MonitoredProblem, Problem, TrainingConfig, torch_threads, train
-from .critics import ACTIVATIONS, make_critics
+from .._engine.data import Preprocessor, validate_xy
+from .._engine.diagnostics import issue_warnings
+from .._engine.folds import readout_layout
+from .._engine.readout import Estimate, fold_disagreement, shifted
+from .._engine.scaffold import FitScaffold, hidden_sizes, prepare_fit
+from .._engine.training import (
+    MonitoredProblem,
+    Problem,
+    TrainingConfig,
+    torch_threads,
+    train,
+)
+from ..critics import ACTIVATIONS, make_critics
 
 SCORE_SEED = 0
 # Product-of-marginal pairs, shared among the critics, of the evaluations that choose the
@@ -66,7 +72,7 @@ class BaseMIEstimator(BaseEstimator, ABC):
     """Base class of the neural MI estimators; not for direct use."""
 
     _parameter_constraints: dict = {
-        "hidden_layer_sizes": ["array-like"],
+        "hidden_layer_sizes": [Interval(Integral, 1, None, closed="left"), "array-like"],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "critic": [callable, None],
         "batch_size": [Interval(Integral, 2, None, closed="left")],
@@ -74,13 +80,12 @@ class BaseMIEstimator(BaseEstimator, ABC):
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "eval_interval": [Interval(Integral, 1, None, closed="left")],
         "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
         "cv": ["cv_object"],
-        "bias_correction": [StrOptions({"optimism", "extrapolation"}), None],
+        "bias_correction": [StrOptions({"optimism"}), None],
         "confidence_level": [Interval(Real, 0, 1, closed="neither")],
         "scaling": [StrOptions({"standard", "rank-gaussian"}), None],
         "discrete_target": [StrOptions({"auto"}), "boolean"],
@@ -96,11 +101,11 @@ class BaseMIEstimator(BaseEstimator, ABC):
 
     # -- hooks for the concrete estimators -------------------------------------------------
 
-    def _hidden_sizes(self) -> tuple[int, ...]:
-        sizes = tuple(int(s) for s in np.atleast_1d(self.hidden_layer_sizes))
-        if any(s < 1 for s in sizes):
-            raise ValueError(f"hidden_layer_sizes must be positive, got {self.hidden_layer_sizes}")
-        return sizes
+    def _set_init_params(self, params: dict) -> None:
+        """Store the constructor's arguments (its ``locals()``) as parameters, unchanged."""
+        for name, value in params.items():
+            if name not in ("self", "__class__"):
+                setattr(self, name, value)
 
     def _build_module(
         self, dim_x: int, dim_y: int, n_critics: int, radial_features: bool = False
@@ -111,7 +116,7 @@ class BaseMIEstimator(BaseEstimator, ABC):
             n_critics,
             dim_x,
             dim_y,
-            self._hidden_sizes(),
+            hidden_sizes(self.hidden_layer_sizes),
             self.activation,
             radial_features=radial_features,
         )
@@ -134,6 +139,9 @@ class BaseMIEstimator(BaseEstimator, ABC):
 
     def _prepare(self, x: torch.Tensor, y: torch.Tensor) -> None:
         """Fit what the problem needs from the data (e.g. a reference); optional."""
+
+    def _check_estimates(self, estimates: dict[str, Estimate], history: list[dict]) -> None:
+        """Raise before anything is stored when the estimates cannot be reported; optional."""
 
     def _store_estimates(self, estimates: dict[str, Estimate]) -> None:
         """Set the fitted estimate attributes from the restored critics' estimates."""
@@ -158,7 +166,12 @@ class BaseMIEstimator(BaseEstimator, ABC):
         else:
             remedy = (
                 "the estimate is probably lower than the truth by more than its interval "
-                'shows. More samples raise it; bias_correction="optimism" corrects for it.'
+                "shows. More samples raise it"
+                + (
+                    '; bias_correction="optimism" corrects for it.'
+                    if "bias_correction" in self.get_params()
+                    else "."
+                )
             )
         warnings.warn(
             f"the critics score their training samples {gap:.3g} nats higher than their "
@@ -216,40 +229,45 @@ class BaseMIEstimator(BaseEstimator, ABC):
         """
         self._check_y_required(y)
         X, y = validate_xy(self, X, y, reset=True)
-        rng = check_random_state(self.random_state)
-        seed = int(rng.randint(np.iinfo(np.int32).max))
-        folds = make_folds(self.cv, X.shape[0], X, y, self.validation_fraction, rng)
-        groups = ["full", "half"] if self.bias_correction == "extrapolation" else ["full"]
-        layout = training_layout(folds, groups, rng)
-
+        scaffold = prepare_fit(
+            X,
+            y,
+            cv=self.cv,
+            random_state=self.random_state,
+            device=self.device,
+            n_threads=self.n_threads,
+        )
         prep = Preprocessor(
-            self.scaling, self.discrete_target, seed, log_densities=self._needs_log_densities
+            self.scaling,
+            self.discrete_target,
+            scaffold.seed,
+            log_densities=self._needs_log_densities,
         ).fit(X, y)
-        self.preprocessor_ = prep
-        device = resolve_device(self.device)
+        # What the problem needs while training (MINEE's log-Jacobians), before any fitted
+        # attribute is set: a fit that raises leaves no half-fitted estimator behind.
+        self._fit_preprocessor = prep
+        device = scaffold.device
         x = torch.from_numpy(prep.transform_x(X)).to(device)
         y_t = torch.from_numpy(prep.transform_y(y, X.shape[0])).to(device)
         eval_tensors = None
         if eval_set is not None:
             x_eval, y_eval = self._preprocessed_tensors(prep, *eval_set)
             eval_tensors = (x_eval.to(device), y_eval.to(device))
-        trained, caught = {}, {}
-        for radial in self._radial_candidates():
-            with warnings.catch_warnings(record=True) as caught[radial]:
-                warnings.simplefilter("always")
-                trained[radial] = self._train_critics(
-                    prep, x, y_t, layout, seed, device, radial, eval_tensors
-                )
+        trained = {
+            radial: self._train_critics(prep, x, y_t, scaffold, radial, eval_tensors)
+            for radial in self._radial_candidates()
+        }
         chosen, penalty = next(iter(trained)), 0.0
         if len(trained) > 1:
             chosen, penalty = _select_candidate(
                 {radial: estimates["mutual_info"] for radial, (*_, estimates) in trained.items()}
             )
-        for caught_warning in caught[chosen]:
-            warnings.warn(caught_warning.message, caught_warning.category, stacklevel=3)
         module, result, estimates = trained[chosen]
+        self._check_estimates(estimates, result.history)
+        issue_warnings(result.warnings)
         if penalty:
             estimates = {**estimates, "mutual_info": shifted(estimates["mutual_info"], -penalty)}
+        self._store_fit(prep, scaffold, module, result)
         if hasattr(self, "radial_features"):
             self.radial_features_ = chosen
             self.candidates_ = {
@@ -257,38 +275,41 @@ class BaseMIEstimator(BaseEstimator, ABC):
                 for radial, (*_, variant_estimates) in trained.items()
             }
             self.selection_penalty_ = penalty
+        self._store_estimates(estimates)
+        return self
 
+    def _store_fit(self, prep: Preprocessor, scaffold: FitScaffold, module, result) -> None:
+        """The fitted attributes every estimator has, set only once training succeeded."""
+        self.preprocessor_ = prep
         if prep.discrete_:
             self.classes_ = prep.classes_
+        elif hasattr(self, "classes_"):
+            del self.classes_
         self.critic_ = module.cpu().eval()
-        self._critic_layout = (list(layout.group), list(layout.fold))
-        self.n_folds_ = len(folds)
-        self.device_ = device
+        self.n_folds_ = len(scaffold.folds)
+        self.device_ = scaffold.device
         self.history_ = result.history
         self.n_iter_ = result.n_iter
         self.best_iteration_ = result.best_iteration
         self.stop_reason_ = result.stop_reason
-        self._store_estimates(estimates)
-        return self
 
-    def _train_critics(self, prep, x, y_t, layout, seed, device, radial, eval_tensors):
-        """Train one critic variant from ``seed``; its module, training result and estimates.
+    def _train_critics(self, prep, x, y_t, scaffold: FitScaffold, radial, eval_tensors):
+        """Train one critic variant from the fit's seed; its module, training result and
+        estimates.
 
         Every variant starts from the same seed: the same folds, minibatches and
         product-of-marginal pairs, so that their held-out values differ by the critics.
         """
-        cuda_devices = [device] if device.type == "cuda" else []
-        with torch.random.fork_rng(devices=cuda_devices), torch_threads(self.n_threads):
-            torch.manual_seed(seed)
-            generator = torch.Generator(device=device).manual_seed(seed)
-            module = self._build_module(prep.dim_x_, prep.dim_y_, layout.n_critics, radial)
-            module = module.to(device)
+        device = scaffold.device
+        with scaffold.seeded() as generator:
+            n_critics = scaffold.layout.n_critics
+            module = self._build_module(prep.dim_x_, prep.dim_y_, n_critics, radial).to(device)
             self._prepare(x, y_t)
-            problem = self._make_problem(module, x, y_t, layout.to(device), generator)
+            problem = self._make_problem(module, x, y_t, scaffold.layout.to(device), generator)
             if eval_tensors:
                 x_eval, y_eval = eval_tensors
                 monitor_generator = torch.Generator(device=device).manual_seed(SCORE_SEED)
-                monitor_layout = readout_layout(x_eval.shape[0], layout.group, layout.fold)
+                monitor_layout = readout_layout(x_eval.shape[0], n_critics)
                 monitor = self._make_problem(
                     module, x_eval, y_eval, monitor_layout.to(device), monitor_generator
                 )
@@ -318,7 +339,7 @@ class BaseMIEstimator(BaseEstimator, ABC):
         check_is_fitted(self, "critic_")
         x, y_t = self._preprocessed_tensors(self.preprocessor_, X, y)
         generator = torch.Generator().manual_seed(SCORE_SEED)
-        layout = readout_layout(x.shape[0], *self._critic_layout)
+        layout = readout_layout(x.shape[0], self.n_folds_)
         problem = self._make_problem(self.critic_, x, y_t, layout, generator)
         with torch.no_grad(), torch_threads(self.n_threads):
             return problem.score()

@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from sklearn.utils._param_validation import StrOptions
-
-from ._base import MAX_EVAL_PAIRS, READOUT_PAIRS, BaseMIEstimator
-from ._divergence import JointMarginalProblem
-from ._docs import fill_doc
+from .docs import fill_doc
+from .mine import MINE
 
 
-@fill_doc(
-    radial_features=True,
-    activation="elu",
-    scaling="rank-gaussian",
-    hidden_layer_sizes=(64, 64, 64, 64),
-    learning_rate_init=2e-3,
-)
-class DeepInfoMaxJSD(BaseMIEstimator):
+@fill_doc
+class DeepInfoMaxJSD(MINE):
     """Mutual information from a critic trained with Deep InfoMax's Jensen–Shannon objective.
 
     The critic ``T(x, y)`` maximises ``E_P[-softplus(-T)] - E_Q[softplus(T)]`` between the
@@ -83,8 +74,7 @@ class DeepInfoMaxJSD(BaseMIEstimator):
     """
 
     _parameter_constraints: dict = {
-        **BaseMIEstimator._parameter_constraints,
-        "radial_features": [StrOptions({"auto"}), "boolean"],
+        k: v for k, v in MINE._parameter_constraints.items() if k not in ("bound", "ema_decay")
     }
 
     def __init__(
@@ -102,7 +92,6 @@ class DeepInfoMaxJSD(BaseMIEstimator):
         cv=3,
         bias_correction="optimism",
         confidence_level=0.95,
-        validation_fraction=0.2,
         n_iter_no_change=10,
         tol=1e-3,
         eval_interval=100,
@@ -114,43 +103,10 @@ class DeepInfoMaxJSD(BaseMIEstimator):
         random_state=None,
         verbose=0,
     ):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.critic = critic
-        self.radial_features = radial_features
-        self.batch_size = batch_size
-        self.learning_rate_init = learning_rate_init
-        self.weight_decay = weight_decay
-        self.max_iter = max_iter
-        self.early_stopping = early_stopping
-        self.cv = cv
-        self.bias_correction = bias_correction
-        self.confidence_level = confidence_level
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.tol = tol
-        self.eval_interval = eval_interval
-        self.max_grad_norm = max_grad_norm
-        self.scaling = scaling
-        self.discrete_target = discrete_target
-        self.device = device
-        self.n_threads = n_threads
-        self.random_state = random_state
-        self.verbose = verbose
+        self._set_init_params(locals())
 
-    def _make_problem(self, module, x, y, layout, generator):
-        return JointMarginalProblem(
-            module,
-            x,
-            y,
-            layout,
-            batch_size=self.batch_size,
-            bound="jsd",
-            generator=generator,
-            max_eval_pairs=MAX_EVAL_PAIRS,
-            readout_pairs=READOUT_PAIRS,
-            correct_optimism=self.bias_correction == "optimism",
-        )
+    def _training_bound(self) -> tuple[str, float]:
+        return "jsd", 0.0
 
     def _store_estimates(self, estimates) -> None:
         super()._store_estimates(estimates)

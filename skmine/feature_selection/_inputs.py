@@ -11,7 +11,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.validation import check_X_y
 
-from ._data import _fit_scaler, _transform, finish_target, pandas_labels, x_must_be_numeric
+from .._engine.data import _fit_scaler, _transform, finish_target, pandas_labels, x_must_be_numeric
 
 
 def validate_features_target(X, y) -> tuple[np.ndarray | sp.csc_matrix, np.ndarray]:

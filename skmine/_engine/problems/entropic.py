@@ -11,10 +11,10 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from . import objectives
-from ._crossfit import CriticLayout
-from ._evaluation import EVAL_CHUNK
-from ._readout import Estimate, combine, group_mean, mean_statistics
+from ... import objectives
+from ..folds import CriticLayout
+from ..pairs import EVAL_CHUNK
+from ..readout import Estimate, combine, mean_statistics, pooled_mean
 
 EVAL_REFERENCE_SAMPLES = 65_536
 MIN_EFFECTIVE_REFERENCE_SAMPLES = 100.0
@@ -192,23 +192,18 @@ class EntropicProblem:
         return out
 
     def score(self) -> float:
-        """Sum of the held-out divergence bounds of the full-size critics."""
+        """Sum of the critics' held-out divergence bounds."""
         divergences = self.estimates()["divergences"].values()
-        return sum(group_mean(d, self.layout, "full") for d in divergences)
+        return sum(pooled_mean(d, self.layout) for d in divergences)
 
     def evaluate(self) -> dict[str, float]:
-        """Held-out metrics; ``"estimate"`` sums every critic group's divergence bounds."""
+        """Held-out metrics; ``"estimate"`` sums the critics' divergence bounds."""
         out = self.estimates()
         divergences = out["divergences"]
-        groups = self.layout.groups
-        metrics = {
-            "estimate": sum(
-                group_mean(d, self.layout, g) for d in divergences.values() for g in groups
-            )
-        }
+        metrics = {"estimate": sum(pooled_mean(d, self.layout) for d in divergences.values())}
         for key in self.columns:
             d = divergences.get(key)
-            metrics[f"d_{key}"] = 0.0 if d is None else group_mean(d, self.layout, "full")
+            metrics[f"d_{key}"] = 0.0 if d is None else pooled_mean(d, self.layout)
         for key, value in out.items():
             if isinstance(value, Estimate):
                 metrics[key] = value.value

@@ -8,25 +8,23 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from joblib import Parallel, delayed, effective_n_jobs
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from torch import Tensor
 
-from ._data import Preprocessor, resolve_device
-from ._evaluation import marginal_pairs
-from ._feature_inputs import (
+from .._engine.data import Preprocessor, resolve_device
+from .._engine.diagnostics import issue_warnings
+from .._engine.pairs import marginal_pairs
+from .._engine.problems.per_feature import PerFeatureProblem, batched_dv, batched_scores
+from .._engine.readout import dv_statistics
+from .._engine.scaffold import derive_seed, hidden_sizes
+from .._engine.training import TrainingConfig, progress_bar, torch_threads, train
+from ..critics import ACTIVATIONS, BatchedConcatCritic
+from ._inputs import (
     discrete_mask_of,
     encode_features,
     first_column,
     validate_features_target,
 )
-from ._joint_selection import JointMutualInfoSelector
-from ._per_feature import PerFeatureProblem, batched_dv, batched_scores
-from ._readout import dv_statistics
-from ._training import TrainingConfig, progress_bar, torch_threads, train
-from .critics import ACTIVATIONS, BatchedConcatCritic
-
-__all__ = ["JointMutualInfoSelector", "mutual_info_neural"]
 
 SELECT_EVAL_PAIRS = 4_096
 SCORE_EVAL_PAIRS = 16_384
@@ -38,7 +36,7 @@ SCORE_EVAL_PAIRS = 16_384
         "y": ["array-like"],
         "discrete_target": [StrOptions({"auto"}), "boolean"],
         "discrete_features": [StrOptions({"auto"}), "boolean", "array-like"],
-        "hidden_layer_sizes": ["array-like"],
+        "hidden_layer_sizes": [Interval(Integral, 1, None, closed="left"), "array-like"],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "batch_size": [Interval(Integral, 2, None, closed="left")],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
@@ -227,12 +225,9 @@ def mutual_info_neural(
     """
     X, y = validate_features_target(X, y)
     n_samples, n_features = X.shape
-    sizes = tuple(int(s) for s in np.atleast_1d(hidden_layer_sizes))
-    if not sizes or any(s < 1 for s in sizes):
-        raise ValueError(f"hidden_layer_sizes must be positive, got {hidden_layer_sizes!r}")
+    sizes = hidden_sizes(hidden_layer_sizes)
     discrete_mask = discrete_mask_of(discrete_features, X)
-    rng = check_random_state(random_state)
-    seed = int(rng.randint(np.iinfo(np.int32).max))
+    rng, seed = derive_seed(random_state)
     splits = _split(n_samples, validation_fraction, rng)
 
     prep = Preprocessor("rank-gaussian", discrete_target, seed).fit(first_column(X), y)
@@ -247,6 +242,7 @@ def mutual_info_neural(
         tol=tol,
         max_grad_norm=None,
         verbose=0,
+        checkpoint="per_critic",
         diagnose_convergence=False,
     )
     settings = {
@@ -332,13 +328,11 @@ def _train_and_score_block(
         x_t[select_idx],
         y_t[select_idx],
         batch_size=settings["batch_size"],
-        tol=settings["config"].tol,
         generator=generator,
         max_eval_pairs=SELECT_EVAL_PAIRS,
         width=width,
     )
-    train(problem, settings["config"])
-    problem.restore_best()
+    issue_warnings(train(problem, settings["config"]).warnings)
     critic.eval()
     x_score, y_score = x_t[score_idx], y_t[score_idx]
     with torch.no_grad():

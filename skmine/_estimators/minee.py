@@ -11,12 +11,13 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 from torch import nn
 
-from ._base import BaseMIEstimator
-from ._docs import fill_doc
-from ._entropic import MIN_EFFECTIVE_REFERENCE_SAMPLES, EntropicProblem
-from ._marginal import check_no_point_masses
-from ._reference import REFERENCES, EmpiricalLabelReference, ProductReference
-from .critics import make_block_critics
+from .._engine.marginal import check_no_point_masses
+from .._engine.problems.entropic import MIN_EFFECTIVE_REFERENCE_SAMPLES, EntropicProblem
+from .._engine.scaffold import hidden_sizes
+from ..critics import make_block_critics
+from .base import BaseMIEstimator
+from .docs import fill_doc
+from .references import REFERENCES, EmpiricalLabelReference, ProductReference
 
 # A held-out MI below -max(NEGATIVE_MI_NATS, NEGATIVE_MI_STDS * its standard error) is
 # impossible for a true MI and beyond the noise of the held-out samples: fit refuses it.
@@ -26,7 +27,7 @@ NEGATIVE_MI_STDS = 4.0
 AUTO_BATCH_ROWS = 288
 
 
-@fill_doc(activation="elu", scaling="rank-gaussian", batch_size="auto", bias_correction=None)
+@fill_doc
 class MINEE(BaseMIEstimator):
     """Mutual information neural entropic estimation (MI-NEE), with entropies.
 
@@ -55,6 +56,8 @@ class MINEE(BaseMIEstimator):
         fit within 2x a ``MINE`` fit (``benchmarks/minee_defaults.py``).
     reference_margin : float, default=0.05
         Widening of the uniform reference's box, as a fraction of its width on each side.
+    batch_size : int or "auto", default="auto"
+        Samples per minibatch of each fold's critic; ``"auto"`` is described in the Notes.
     %(common_parameters)s
 
     Attributes
@@ -188,8 +191,8 @@ class MINEE(BaseMIEstimator):
         "reference_size": [Interval(Integral, 1, None, closed="left")],
         "reference_margin": [Interval(Real, 0, None, closed="left")],
         "batch_size": [Interval(Integral, 2, None, closed="left"), StrOptions({"auto"})],
-        "bias_correction": [StrOptions({"extrapolation"}), None],
     }
+    _parameter_constraints.pop("bias_correction")
 
     def __init__(
         self,
@@ -206,9 +209,7 @@ class MINEE(BaseMIEstimator):
         max_iter=5000,
         early_stopping=True,
         cv=3,
-        bias_correction=None,
         confidence_level=0.95,
-        validation_fraction=0.2,
         n_iter_no_change=10,
         tol=1e-3,
         eval_interval=100,
@@ -220,31 +221,7 @@ class MINEE(BaseMIEstimator):
         random_state=None,
         verbose=0,
     ):
-        self.reference = reference
-        self.reference_size = reference_size
-        self.reference_margin = reference_margin
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.critic = critic
-        self.batch_size = batch_size
-        self.learning_rate_init = learning_rate_init
-        self.weight_decay = weight_decay
-        self.max_iter = max_iter
-        self.early_stopping = early_stopping
-        self.cv = cv
-        self.bias_correction = bias_correction
-        self.confidence_level = confidence_level
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.tol = tol
-        self.eval_interval = eval_interval
-        self.max_grad_norm = max_grad_norm
-        self.scaling = scaling
-        self.discrete_target = discrete_target
-        self.device = device
-        self.n_threads = n_threads
-        self.random_state = random_state
-        self.verbose = verbose
+        self._set_init_params(locals())
 
     def _check_y_required(self, y) -> None:
         """``y`` is optional: without it, MINEE estimates the entropy of ``X``."""
@@ -252,24 +229,24 @@ class MINEE(BaseMIEstimator):
     def _build_module(
         self, dim_x: int, dim_y: int, n_critics: int, radial_features: bool = False
     ) -> nn.Module:
-        sizes = self._hidden_sizes()
+        sizes = hidden_sizes(self.hidden_layer_sizes)
         blocks = {"x": slice(0, dim_x)}
         if dim_y:
             blocks["xy"] = slice(0, dim_x + dim_y)
-            if not self.preprocessor_.discrete_:
+            if not self._fit_preprocessor.discrete_:
                 blocks["y"] = slice(dim_x, dim_x + dim_y)
         width = dim_x + dim_y
         return make_block_critics(self.critic, n_critics, blocks, width, sizes, self.activation)
 
     def _prepare(self, x: torch.Tensor, y: torch.Tensor) -> None:
         check_no_point_masses(x.cpu().numpy(), "X")
-        if y.shape[1] and not self.preprocessor_.discrete_:
+        if y.shape[1] and not self._fit_preprocessor.discrete_:
             check_no_point_masses(y.cpu().numpy(), "y")
         make = REFERENCES[self.reference].fit
         dim_x = x.shape[1]
         if y.shape[1] == 0:
             references = {"x": make(x, self.reference_margin)}
-        elif self.preprocessor_.discrete_:
+        elif self._fit_preprocessor.discrete_:
             x_reference = make(x, self.reference_margin)
             y_reference = EmpiricalLabelReference(y)
             references = {
@@ -284,11 +261,11 @@ class MINEE(BaseMIEstimator):
                 "x": joint.marginal(slice(0, dim_x)),
                 "y": joint.marginal(slice(dim_x, None)),
             }
-        self.references_ = references
+        self._fit_references = references
 
     def _log_jacobians(self, x: torch.Tensor, y: torch.Tensor) -> dict[str, torch.Tensor]:
         """Per-sample ``log |det g'|`` of the scaling, per variable (entropies in data units)."""
-        prep = self.preprocessor_
+        prep = self._fit_preprocessor
 
         def as_tensor(values):
             return torch.as_tensor(values, dtype=x.dtype, device=x.device)
@@ -307,7 +284,7 @@ class MINEE(BaseMIEstimator):
         device = x.device
         return EntropicProblem(
             module,
-            {key: ref.to(device) for key, ref in self.references_.items()},
+            {key: ref.to(device) for key, ref in self._fit_references.items()},
             x,
             y,
             layout,
@@ -323,11 +300,12 @@ class MINEE(BaseMIEstimator):
         return AUTO_BATCH_ROWS // len(module.block_names)
 
     def _store_estimates(self, estimates: dict) -> None:
-        self.references_ = {k: ref.to(torch.device("cpu")) for k, ref in self.references_.items()}
+        cpu = torch.device("cpu")
+        self._fit_references = {k: ref.to(cpu) for k, ref in self._fit_references.items()}
+        self.references_ = self._fit_references
         for name in ("mutual_info", "entropy_x", "entropy_y", "entropy_xy"):
             for suffix in ("_", "_raw_", "_std_", "_ci_"):
                 self.__dict__.pop(name + suffix, None)
-        self._refuse_if_meaningless(estimates)
         if "mutual_info" in estimates:
             self._store_estimate("mutual_info", estimates["mutual_info"], lower=0.0)
         self._warn_if_runaway()
@@ -336,13 +314,13 @@ class MINEE(BaseMIEstimator):
             self._store_estimate("entropy_y", estimates["h_y"])
             self._store_estimate("entropy_xy", estimates["h_xy"])
 
-    def _refuse_if_meaningless(self, estimates: dict) -> None:
+    def _check_estimates(self, estimates: dict, history: list[dict]) -> None:
         """Raise rather than report an impossible MI or a checkpoint with a runaway reference.
 
         A held-out MI below ``-max(NEGATIVE_MI_NATS, NEGATIVE_MI_STDS * std)`` is not held-out
         noise: the three entropy bounds disagree, and no sign of the number can be trusted.
         """
-        if self.history_ and all(r.get("eligible", 1.0) == 0 for r in self.history_):
+        if history and all(r.get("eligible", 1.0) == 0 for r in history):
             raise ValueError(
                 "every evaluation of MINEE's critics had fewer than "
                 f"{MIN_EFFECTIVE_REFERENCE_SAMPLES:.0f} effective reference samples in the "
@@ -377,14 +355,17 @@ class MINEE(BaseMIEstimator):
         if not unreliable:
             return
         first = unreliable[0]
-        uniform = self.reference == "uniform"
-        remedy = "reference='gaussian'" if uniform else "scaling='rank-gaussian'"
+        remedy = ""
+        if self.reference == "uniform":
+            remedy = "reference='gaussian', "
+        elif self.scaling != "rank-gaussian":
+            remedy = "scaling='rank-gaussian', "
         warnings.warn(
             f"MINEE's reference became unreliable at iteration {first['iteration']}: only "
             f"{first['reference_ess']:.0f} effective reference samples carry the partition "
             "term, so the divergence (and the MI) would run away. Those evaluations were not "
             f"used; the reported checkpoint is from iteration {self.best_iteration_}. Consider "
-            f"{remedy}, a larger reference_size or more data.",
+            f"{remedy}a larger reference_size or more data.",
             ConvergenceWarning,
             stacklevel=5,
         )

@@ -1,0 +1,1 @@
+"""Training problems: what the loop optimises and how the critics are read out."""

@@ -1,0 +1,1 @@
+"""The scikit-learn estimators: parameters, documentation and fitted attributes (private)."""

@@ -1,0 +1,1 @@
+"""The ``skmine`` command line (``python -m skmine``)."""
