@@ -39,13 +39,9 @@ CLIP_PERCENT = 60  # the plot's scale; larger errors are written on their bars
 # Every registered estimator with its defaults, and documented alternatives worth measuring.
 METHODS = {cls.__name__: (cls, {}) for cls in ESTIMATORS.values()}
 METHODS["MINEE rank-gaussian"] = (ESTIMATORS["minee"], {"scaling": "rank-gaussian"})
-# The estimate policy before cross-fitting: one split, 20% held out.
-METHODS["MINE one split"] = (ESTIMATORS["mine"], {"cv": None})
-METHODS["DeepInfoMaxJSD one split"] = (ESTIMATORS["dim"], {"cv": None})
-# The estimate policy before the optimism correction, and the other correction.
+# The estimate policy without the optimism correction.
 METHODS["MINE uncorrected"] = (ESTIMATORS["mine"], {"bias_correction": None})
 METHODS["DeepInfoMaxJSD uncorrected"] = (ESTIMATORS["dim"], {"bias_correction": None})
-METHODS["MINE extrapolated"] = (ESTIMATORS["mine"], {"bias_correction": "extrapolation"})
 METHODS["MINE previous critic"] = (ESTIMATORS["mine"], PREVIOUS_CRITIC)
 METHODS["DeepInfoMaxJSD previous critic"] = (ESTIMATORS["dim"], PREVIOUS_CRITIC)
 METHODS["MINE without weight decay"] = (ESTIMATORS["mine"], {"weight_decay": 0.0})

@@ -120,20 +120,6 @@ default={default}
 }
 
 
-RADIAL_ENTRY = """    radial_features : "auto" or bool, default="auto"
-        Whether the default critic also sees the radius of each side, ``u``: the mean
-        square of its preprocessed ``x`` (of ``y``) minus 1; and the coordinates gated by
-        it, ``tanh(u) * x``. Some dependences live in the radius (a shared scale, as in a
-        multivariate Student-t) or are twisted by it (a spiral, whose angle grows with the
-        radius), and a critic trained on a few thousand samples learns a radius spread over
-        many coordinates, and its products with them, poorly. ``"auto"``: train the critics
-        without and with these inputs, from the same seed, and keep the variant with the
-        higher held-out bound
-        (``mutual_info_raw_``), less the selection's expected lift (see
-        ``selection_penalty_``); twice the training. ``True`` / ``False``: train only that
-        variant. A user ``critic`` is trained as given (``True`` is then an error).
-"""
-
 RADIAL_ATTRIBUTES = """    radial_features_ : bool
         Whether the kept critics see the radial features.
     candidates_ : dict of str to float
