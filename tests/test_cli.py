@@ -11,7 +11,7 @@ import pytest
 
 import skmine
 from skmine.cli.data import check_k, read_columns
-from skmine.cli.main import main
+from skmine.cli.main import build_parser, main
 from skmine.cli.progress import describe_stop
 from skmine.datasets import correlated_gaussians
 
@@ -72,6 +72,39 @@ def test_estimate_is_reproducible_and_can_hide_the_bar(csv_file, capsys):
     assert err == ""
     assert main([*argv, "--no-progress", "--seed", "3"]) == 0
     assert capsys.readouterr().out == first
+
+
+def test_seed_reaches_the_estimator_before_or_after_the_command(csv_file, monkeypatch, capsys):
+    import skmine.cli.main as cli
+
+    seeds = []
+    real_class = cli.estimator_class
+
+    def recording_class(name):
+        def make(**params):
+            seeds.append(params["random_state"])
+            return real_class(name)(**params)
+
+        return make
+
+    monkeypatch.setattr(cli, "estimator_class", recording_class)
+    path, _ = csv_file
+    argv = ["estimate", str(path), "--x", "a", "--y", "c", "--max-iter", "20", "--no-progress"]
+    for args in (["--seed", "5", *argv], [*argv, "--seed", "6"], argv):
+        assert main(args) == 0
+    assert seeds == [5, 6, 0]
+
+
+@pytest.mark.parametrize(
+    "command", [["estimate", "f.csv", "--x", "a", "--y", "c"], ["select", "f.csv", "--target", "c"]]
+)
+def test_seed_is_parsed_before_or_after_either_command(command):
+    parser = build_parser()
+    assert parser.parse_args(command).seed == 0
+    assert parser.parse_args(["--seed", "7", *command]).seed == 7
+    assert parser.parse_args([*command, "--seed", "8"]).seed == 8
+    assert parser.parse_args(["--seed", "7", *command, "--seed", "8"]).seed == 8
+    assert parser.parse_args(["--seed", "9"]).seed == 9
 
 
 @pytest.mark.parametrize(

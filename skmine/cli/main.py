@@ -195,6 +195,9 @@ def _discrete_target(y: np.ndarray, labels: bool, name: str) -> bool:
     return labels
 
 
+SEED_HELP = "random seed (default 0)"
+
+
 def _estimator_help() -> str:
     return "; ".join(
         f"{name}{' (default)' if name == 'mine' else ''}: {help_}"
@@ -209,7 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Neural mutual-information estimation. With no command, runs the "
         "embedded benchmark (the MI-NEE paper's MG(0.9) and HG(0.9, 6)).",
     )
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--seed", type=int, default=0, help=SEED_HELP)
     commands = parser.add_subparsers(dest="command", metavar="{estimate,select}")
 
     est = commands.add_parser("estimate", help="MI between columns of a CSV file")
@@ -249,7 +252,9 @@ def build_parser() -> argparse.ArgumentParser:
             help=f"treat a numeric {option} column as class labels (a column that is not all "
             "numbers always is)",
         )
-        sub.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+        # Also accepted after the command. SUPPRESS: when it is not given there, the
+        # subcommand leaves the top-level value (``skmine --seed 5 estimate ...``) alone.
+        sub.add_argument("--seed", type=int, default=argparse.SUPPRESS, help=SEED_HELP)
     return parser
 
 
