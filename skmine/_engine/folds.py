@@ -129,6 +129,22 @@ class CriticLayout:
             self.fold,
         )
 
+    def tiled(self, n_units: int) -> CriticLayout:
+        """The same folds once per unit (e.g. per feature): critic ``u * n_critics + k`` is
+        fold ``k`` of unit ``u``."""
+
+        def tile(t: Tensor) -> Tensor:
+            return t.repeat(n_units, *([1] * (t.ndim - 1)))
+
+        return CriticLayout(
+            tile(self.train_index),
+            tile(self.train_size),
+            tile(self.held_out),
+            tile(self.held_out_mask),
+            tile(self.held_out_size),
+            self.fold * n_units,
+        )
+
     def to(self, device: torch.device) -> CriticLayout:
         moved = {
             name: getattr(self, name).to(device)
@@ -156,6 +172,20 @@ def training_layout(folds: list[tuple[np.ndarray, np.ndarray]]) -> CriticLayout:
     train_index, _, train_size = _pad([train for train, _ in folds])
     held_out, mask, held_size = _pad([test for _, test in folds])
     return CriticLayout(train_index, train_size, held_out, mask, held_size, list(range(len(folds))))
+
+
+def selection_layout(
+    folds: list[tuple[np.ndarray, np.ndarray]], fraction: float, rng
+) -> CriticLayout:
+    """One critic per fold that trains on part of the fold's training set and is evaluated
+    on the rest (a ``fraction`` of it, at least 2 samples): the checkpoint is then chosen
+    without looking at the held-out fold."""
+    splits = []
+    for train, _ in folds:
+        n_select = min(max(2, round(fraction * train.size)), train.size - 2)
+        shuffled = rng.permutation(train)
+        splits.append((np.sort(shuffled[n_select:]), np.sort(shuffled[:n_select])))
+    return training_layout(splits)
 
 
 def readout_layout(n_samples: int, n_critics: int) -> CriticLayout:

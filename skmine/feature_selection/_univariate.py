@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import math
 from numbers import Integral, Real
 
 import numpy as np
 import torch
 from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
-from torch import Tensor
 
-from .._engine.data import Preprocessor, resolve_device
+from .._engine.data import Preprocessor
 from .._engine.diagnostics import issue_warnings
-from .._engine.pairs import marginal_pairs
-from .._engine.problems.per_feature import PerFeatureProblem, batched_dv, batched_scores
-from .._engine.readout import dv_statistics
-from .._engine.scaffold import derive_seed, hidden_sizes
+from .._engine.folds import CriticLayout, selection_layout
+from .._engine.problems.per_feature import PerFeatureProblem
+from .._engine.scaffold import hidden_sizes, prepare_fit
 from .._engine.training import TrainingConfig, progress_bar, torch_threads, train
 from ..critics import ACTIVATIONS, BatchedConcatCritic
 from ._inputs import (
@@ -26,8 +23,11 @@ from ._inputs import (
     validate_features_target,
 )
 
-SELECT_EVAL_PAIRS = 4_096
-SCORE_EVAL_PAIRS = 16_384
+# Product-of-marginal pairs per critic in evaluations and in the readout.
+EVAL_PAIRS = 4_096
+# Share of each fold's training samples that chooses its critics' checkpoints instead of
+# training them (so that the held-out fold stays untouched by the choice).
+SELECTION_FRACTION = 0.2
 
 
 @validate_params(
@@ -44,7 +44,7 @@ SCORE_EVAL_PAIRS = 16_384
         "eval_interval": [Interval(Integral, 1, None, closed="left")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "cv": ["cv_object"],
         "block_size": [Interval(Integral, 1, None, closed="left")],
         "n_permutations": [Interval(Integral, 0, None, closed="left")],
         "return_std": ["boolean"],
@@ -69,7 +69,7 @@ def mutual_info_neural(
     eval_interval: int = 50,
     n_iter_no_change: int = 4,
     tol: float = 1e-3,
-    validation_fraction: float = 0.3,
+    cv=3,
     block_size: int = 32,
     n_permutations: int = 0,
     return_std: bool = False,
@@ -115,14 +115,15 @@ def mutual_info_neural(
     max_iter : int, default=400
         Maximum training iterations of each feature block.
     eval_interval : int, default=50
-        Iterations between evaluations on the selection split.
+        Iterations between evaluations on the held-out folds.
     n_iter_no_change : int, default=4
         A block stops after this many evaluations in which no critic improved by ``tol``.
     tol : float, default=1e-3
         Improvement (nats) that replaces a critic's checkpoint.
-    validation_fraction : float, default=0.3
-        Fraction of samples held out from training; half of them choose each critic's
-        checkpoint, the other half give the scores (see Notes).
+    cv : int, cross-validation generator or iterable, default=3
+        Cross-fitting folds, as in :class:`~skmine.MINE`: each feature gets one critic per
+        fold, trained on the other folds and read out on its own, so every sample is held
+        out once (see Notes).
     block_size : int, default=32
         Features whose critics are trained together in one batched model. The results do
         not depend on ``n_jobs``, but they do depend on ``block_size``.
@@ -163,7 +164,8 @@ def mutual_info_neural(
         the observed one}) / (1 + n_permutations)``.
     stds : ndarray of shape (n_features,)
         Only when ``return_std=True``: the standard error of each (unclipped) score, from the
-        influence of every score-split sample on its DV bound (see Notes). Returned last.
+        influence of every held-out sample on its DV bound, or the folds' spread when larger
+        (see Notes). Returned last.
 
     See Also
     --------
@@ -173,14 +175,18 @@ def mutual_info_neural(
 
     Notes
     -----
-    **Estimate policy.** The samples are split once, for all features: ``1 -
-    validation_fraction`` train the critics; of the held-out rest, a *selection* half picks
-    each critic's best checkpoint (the DV bound evaluated every ``eval_interval``
-    iterations), and a *score* half, used for nothing else, gives the reported value: the
-    Donsker–Varadhan bound of the chosen critic, the product of marginals represented by up
-    to 16,384 pairs ``(x_i, y_k)``, ``i != k``. The score is thus not inflated by the choice
-    of checkpoint. A DV value below 0 only says that no dependence was found; like
-    scikit-learn's k-NN estimators, scores are clipped at 0.
+    **Estimate policy.** The estimators' cross-fitting: the samples are cut into ``cv``
+    folds, and every feature gets one critic per fold, trained on the other folds; every
+    ``eval_interval`` iterations each critic's Donsker–Varadhan bound is computed on its own
+    held-out fold (the product of marginals represented by up to 4,096 pairs
+    ``(x_i, y_k)``, ``i != k``, within the fold) and each critic keeps its own best
+    checkpoint. A feature's score is its critics' held-out bounds pooled over the folds,
+    i.e. read out on every sample once, with the standard error of
+    :class:`~skmine.MINE`'s (the held-out samples' influences, or the folds' spread when
+    larger). It is the held-out bound without the optimism correction: a conservative
+    value that ranks features, which is what a selector needs. A DV value below 0 only says
+    that no dependence was found; like scikit-learn's k-NN estimators, scores are clipped
+    at 0.
 
     **Training.** Critics are trained with Deep InfoMax's Jensen–Shannon objective (bounded
     gradients, smooth on many small problems at once) whose optimal critic is the log density
@@ -195,14 +201,14 @@ def mutual_info_neural(
     MI is unchanged, and its ties are kept, unlike the rank transform. Class labels are
     one-hot encoded.
 
-    **P-values.** The critics never saw the score half, so, under the null hypothesis that
+    **P-values.** A critic never saw its held-out fold, so, under the null hypothesis that
     ``X_j`` and ``Y`` are independent, the pairs ``(x_i, y_i)`` and ``(x_i, y_pi(i))`` of
-    that half are exchangeable for every permutation ``pi``. The statistic is the mean
-    critic value on the pairs: the DV bound whose partition term averages over all
-    ``n^2`` pairs ``(x_i, y_k)`` differs from it by that term, which no permutation changes.
-    Comparing it on the observed and permuted pairs is an exact permutation test, at the
-    cost of one critic evaluation per permutation and no retraining. The smallest
-    attainable p-value is ``1 / (1 + n_permutations)``.
+    a fold are exchangeable for every permutation ``pi`` within that fold. The statistic is
+    the mean critic value on the held-out joint pairs (the DV bound's partition term is the
+    same for every permutation); comparing it on the observed pairs and on pairs with ``y``
+    permuted within every fold is an exact permutation test, at the cost of one critic
+    evaluation per permutation and no retraining. The smallest attainable p-value is
+    ``1 / (1 + n_permutations)``.
 
     References
     ----------
@@ -227,12 +233,10 @@ def mutual_info_neural(
     n_samples, n_features = X.shape
     sizes = hidden_sizes(hidden_layer_sizes)
     discrete_mask = discrete_mask_of(discrete_features, X)
-    rng, seed = derive_seed(random_state)
-    splits = _split(n_samples, validation_fraction, rng)
-
+    scaffold = prepare_fit(X, y, cv=cv, random_state=random_state, device=device, n_threads=None)
+    seed, device = scaffold.seed, scaffold.device
     prep = Preprocessor("rank-gaussian", discrete_target, seed).fit(first_column(X), y)
     y_all = prep.transform_y(y, n_samples)
-    device = resolve_device(device)
     config = TrainingConfig(
         max_iter=max_iter,
         learning_rate=learning_rate_init,
@@ -256,6 +260,7 @@ def mutual_info_neural(
         # blocks training at once on all cores each would oversubscribe them.
         "n_threads": None if effective_n_jobs(n_jobs) == 1 else 1,
     }
+    layouts = (selection_layout(scaffold.folds, SELECTION_FRACTION, scaffold.rng), scaffold.layout)
     starts = range(0, n_features, block_size)
     block_seeds = np.random.SeedSequence(seed).generate_state(len(starts))
     bar = progress_bar(n_features, "features", enabled=verbose >= 1)
@@ -263,7 +268,7 @@ def mutual_info_neural(
         delayed(_score_block)(
             encode_features(X[:, s : s + block_size], discrete_mask[s : s + block_size], seed),
             y_all,
-            splits,
+            layouts,
             int(block_seed),
             settings,
         )
@@ -285,79 +290,49 @@ def mutual_info_neural(
     return out[0] if len(out) == 1 else tuple(out)
 
 
-def _split(
-    n_samples: int, validation_fraction: float, rng: np.random.RandomState
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    n_held = math.ceil(validation_fraction * n_samples)
-    if n_held < 4 or n_samples - n_held < 4:
-        raise ValueError(
-            f"too few samples: n_samples={n_samples} with validation_fraction="
-            f"{validation_fraction} must leave at least 4 samples to train on and 4 held out"
-        )
-    perm = rng.permutation(n_samples)
-    n_select = n_held // 2
-    return np.sort(perm[n_held:]), np.sort(perm[:n_select]), np.sort(perm[n_select:n_held])
-
-
 def _score_block(
-    x: np.ndarray, y: np.ndarray, splits, seed: int, settings: dict
+    x: np.ndarray, y: np.ndarray, layouts, seed: int, settings: dict
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
     """Train one block's critics and score its features, with the block's torch threads."""
     with torch_threads(settings["n_threads"]):
-        return _train_and_score_block(x, y, splits, seed, settings)
+        return _train_and_score_block(x, y, *layouts, seed, settings)
 
 
 def _train_and_score_block(
-    x: np.ndarray, y: np.ndarray, splits, seed: int, settings: dict
+    x: np.ndarray,
+    y: np.ndarray,
+    training: CriticLayout,
+    folds: CriticLayout,
+    seed: int,
+    settings: dict,
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
-    """Train one block's critics and score its features on the score split."""
+    """Train one block's critics (one per feature and fold) and read out its scores."""
     device = settings["device"]
-    train_idx, select_idx, score_idx = (torch.tensor(idx, device=device) for idx in splits)
     x_t, y_t = torch.tensor(x, device=device), torch.tensor(y, device=device)
     generator = torch.Generator(device=device).manual_seed(seed)
     init_generator = torch.Generator().manual_seed(seed)
     sizes = settings["hidden_layer_sizes"]
+    n_critics = x.shape[1] * folds.n_critics
     critic = BatchedConcatCritic(
-        x.shape[1], 1, y.shape[1], sizes, settings["activation"], generator=init_generator
+        n_critics, 1, y.shape[1], sizes, settings["activation"], generator=init_generator
     ).to(device)
-    width = max(sizes)
     problem = PerFeatureProblem(
         critic,
-        x_t[train_idx],
-        y_t[train_idx],
-        x_t[select_idx],
-        y_t[select_idx],
+        x_t,
+        y_t,
+        training.to(device),
+        folds.to(device),
         batch_size=settings["batch_size"],
         generator=generator,
-        max_eval_pairs=SELECT_EVAL_PAIRS,
-        width=width,
+        max_eval_pairs=EVAL_PAIRS,
+        width=max(sizes),
     )
     issue_warnings(train(problem, settings["config"]).warnings)
-    critic.eval()
-    x_score, y_score = x_t[score_idx], y_t[score_idx]
     with torch.no_grad():
-        rows, cols = marginal_pairs(len(score_idx), SCORE_EVAL_PAIRS, generator)
-        dv, t_joint, t_marginal = batched_dv(critic, x_score, y_score, rows, cols, width)
-        scores = dv.cpu().double().numpy()
-        stds = _standard_errors(t_joint, t_marginal, rows, cols)
+        estimates = problem.estimates()
+        scores = np.array([e.value for e in estimates])
+        stds = np.array([e.std for e in estimates])
         if not settings["n_permutations"]:
             return scores, None, stds
-        observed = t_joint.mean(dim=1)
-        exceed = torch.zeros(observed.shape, dtype=torch.int64, device=device)
-        for _ in range(settings["n_permutations"]):
-            perm = torch.randperm(len(score_idx), generator=generator, device=device)
-            permuted = batched_scores(critic, x_score, y_score[perm], width).mean(dim=1)
-            exceed += permuted >= observed
-    pvalues = (1.0 + exceed.cpu().numpy()) / (1.0 + settings["n_permutations"])
+        pvalues = problem.permutation_pvalues(settings["n_permutations"]).cpu().numpy()
     return scores, pvalues, stds
-
-
-def _standard_errors(t_joint: Tensor, t_marginal: Tensor, rows: Tensor, cols: Tensor) -> np.ndarray:
-    """Influence-function standard error of each feature's DV bound on the score split."""
-    n_critics, n = t_joint.shape
-    mask = torch.ones_like(t_joint, dtype=torch.bool)
-    _, influence = dv_statistics(
-        t_joint, mask, t_marginal, rows.expand(n_critics, -1), cols.expand(n_critics, -1)
-    )
-    variance = influence.double().pow(2).sum(dim=1) / max(n - 1, 1) / n
-    return variance.sqrt().cpu().numpy()
