@@ -112,6 +112,10 @@ class BatchedConcatCritic(nn.Module):
     ``forward(x, y)`` takes ``x`` of shape ``(n_critics, n, dim_x)`` and ``y`` of shape
     ``(n, dim_y)`` (the same ``y`` rows for every critic) or ``(n_critics, n, dim_y)``, and
     returns scores of shape ``(n_critics, n)``.
+
+    :func:`stack_variants` puts critics without and with radial features in one module (the
+    former with their radial inputs masked out), so that both variants train in one loop;
+    :meth:`select` takes some of the critics out again.
     """
 
     def __init__(
@@ -140,6 +144,29 @@ class BatchedConcatCritic(nn.Module):
             self.weights.append(nn.Parameter(w))
             self.biases.append(nn.Parameter(b))
         self.act = ACTIVATIONS[activation]()
+        self.activation = activation
+        # Per-critic switch of the radial inputs (None: all on); see stack_variants.
+        self.register_buffer("radial_mask", None)
+
+    def select(self, critics: slice, radial_features: bool) -> BatchedConcatCritic:
+        """A module of ``critics`` only; without the radial inputs when they are off."""
+        widths = [w.shape[-1] for w in self.weights[:-1]]
+        out = BatchedConcatCritic(
+            len(range(*critics.indices(self.n_critics))),
+            self.dim_x,
+            self.dim_y,
+            widths,
+            self.activation,
+            # The initial values are overwritten: draw them without touching torch's RNG.
+            generator=torch.Generator().manual_seed(0),
+            radial_features=radial_features,
+        )
+        with torch.no_grad():
+            for mine, theirs in zip(self.weights, out.weights, strict=True):
+                theirs.copy_(mine[critics, : theirs.shape[1]])
+            for mine, theirs in zip(self.biases, out.biases, strict=True):
+                theirs.copy_(mine[critics])
+        return out.to(self.weights[0].device)
 
     def forward(self, x: Tensor, y: Tensor) -> Tensor:
         w0, b0 = self.weights[0], self.biases[0]
@@ -150,9 +177,12 @@ class BatchedConcatCritic(nn.Module):
         if y.shape[-1]:
             h = h + _affine(None, y, w0[:, self.dim_x : dim_xy])
         if self.radial_features:
-            h = h + _radial_affine(x, w0[:, dim_xy : dim_xy + 1 + self.dim_x])
+            radial = _radial_affine(x, w0[:, dim_xy : dim_xy + 1 + self.dim_x])
             if y.shape[-1]:
-                h = h + _radial_affine(y, w0[:, dim_xy + 1 + self.dim_x :])
+                radial = radial + _radial_affine(y, w0[:, dim_xy + 1 + self.dim_x :])
+            if self.radial_mask is not None:
+                radial = radial * self.radial_mask[:, None, None]
+            h = h + radial
         for w, b in zip(self.weights[1:], self.biases[1:], strict=True):
             h = torch.baddbmm(b, self.act(h), w)
         return h.squeeze(-1)
@@ -170,6 +200,34 @@ def _affine(bias: Tensor | None, inputs: Tensor, weight: Tensor) -> Tensor:
 def _radius(values: Tensor) -> Tensor:
     """Mean square of each row, minus 1, as a column: ``(..., n, 1)``."""
     return values.square().mean(dim=-1, keepdim=True) - 1.0
+
+
+def stack_variants(plain: BatchedConcatCritic, radial: BatchedConcatCritic) -> BatchedConcatCritic:
+    """The critics of ``plain`` then those of ``radial``, as one module with radial inputs.
+
+    The plain critics' radial inputs are masked out (their weights for them are zero and get
+    no gradient), so each plain critic computes exactly what it computed in ``plain``.
+    """
+    widths = [w.shape[-1] for w in plain.weights[:-1]]
+    out = BatchedConcatCritic(
+        plain.n_critics + radial.n_critics,
+        plain.dim_x,
+        plain.dim_y,
+        widths,
+        plain.activation,
+        radial_features=True,
+    )
+    with torch.no_grad():
+        first = torch.zeros_like(radial.weights[0][:1]).expand(plain.n_critics, -1, -1).clone()
+        first[:, : plain.weights[0].shape[1]] = plain.weights[0]
+        out.weights[0].copy_(torch.cat([first, radial.weights[0]]))
+        for k in range(1, len(out.weights)):
+            out.weights[k].copy_(torch.cat([plain.weights[k], radial.weights[k]]))
+        for k in range(len(out.biases)):
+            out.biases[k].copy_(torch.cat([plain.biases[k], radial.biases[k]]))
+    mask = torch.cat([torch.zeros(plain.n_critics), torch.ones(radial.n_critics)])
+    out.radial_mask = mask.to(radial.weights[0].device)
+    return out.to(radial.weights[0].device)
 
 
 def _radial_affine(values: Tensor, weight: Tensor) -> Tensor:

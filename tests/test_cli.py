@@ -339,7 +339,7 @@ def test_estimate_says_why_training_stopped(csv_file, capsys):
     out, err = capsys.readouterr()
     last = out.splitlines()[-1]
     assert last.startswith("Training: early stopping at iteration ")
-    assert " of 5000 (no held-out improvement in 10 evaluations); estimates from the " in last
+    assert " of 5000 (the held-out estimate stopped improving); estimates from the " in last
     stopped_at = int(last.split("iteration ")[1].split()[0])
     assert f"{stopped_at}/5000" in err and stopped_at < 5000
     assert "early stopping; checkpoint of iteration" in err

@@ -129,6 +129,17 @@ class CriticLayout:
             self.fold,
         )
 
+    def select(self, critics: slice) -> CriticLayout:
+        """The layout of some of the critics."""
+        return CriticLayout(
+            self.train_index[critics],
+            self.train_size[critics],
+            self.held_out[critics],
+            self.held_out_mask[critics],
+            self.held_out_size[critics],
+            self.fold[critics],
+        )
+
     def tiled(self, n_units: int) -> CriticLayout:
         """The same folds once per unit (e.g. per feature): critic ``u * n_critics + k`` is
         fold ``k`` of unit ``u``."""

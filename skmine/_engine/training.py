@@ -19,6 +19,8 @@ import torch
 from sklearn.exceptions import ConvergenceWarning
 from torch import Tensor, nn
 
+from .checkpoint import Checkpoint, UnitProgress
+
 MAX_NON_FINITE_RESTARTS = 3
 # PyTorch has a fused Adam for CPU tensors from 2.4 on.
 FUSED_CPU_ADAM = tuple(int(v) for v in torch.__version__.split(".")[:2]) >= (2, 4)
@@ -47,8 +49,9 @@ class Problem(Protocol):
 
         Must contain ``"estimate"`` (the checkpointing criterion, higher is better); an
         ``"eligible"`` of 0 marks an evaluation that must not become the checkpoint; for a
-        per-critic checkpoint, ``"critic_values"`` holds each critic's criterion (a
-        tensor).
+        per-unit checkpoint, ``"unit_values"`` (and optionally ``"unit_std"``) hold each
+        unit's criterion (tensors); ``"estimate_std"`` is the standard error of a single
+        unit's criterion, for early stopping.
         """
 
     # Optional: ``reset_state()``, called after a non-finite value restored the best
@@ -61,9 +64,15 @@ class TrainingConfig:
 
     ``checkpoint="joint"`` keeps the weights of the evaluation with the highest
     ``"estimate"`` for all critics together (the folds of one estimate must come from one
-    iteration); ``"per_critic"`` keeps each critic's own best, by the per-critic values an
-    evaluation returns under ``"critic_values"`` (independent critics, e.g. one per
-    feature, that converge at different times).
+    iteration); ``"per_unit"`` keeps the best of each unit of critics on its own (see
+    :mod:`skmine._engine.checkpoint`), by the values an evaluation returns under
+    ``"unit_values"``; the problem's ``critic_units`` says which critic belongs to which
+    unit (independent estimates that converge at different times: critic variants, or one
+    critic per feature).
+
+    Early stopping (``early_stopping``) is per unit: see
+    :class:`~skmine._engine.checkpoint.UnitProgress` for ``n_iter_no_change``,
+    ``improvement_z``, ``lr_halvings`` and ``fall_z``.
 
     ``weight_averaging``: evaluations and checkpoints use an exponential moving average of
     the weights (Polyak averaging, weight ``1 - weight_averaging`` on the newest step, or
@@ -81,8 +90,12 @@ class TrainingConfig:
     weight_averaging: float | None = 0.99
     weight_decay: float = 0.0
     checkpoint: str = "joint"
-    # Plateau / still-rising diagnostics at max_iter; off where the criterion is a sum over
-    # many critics that each keep their own best (feature selection), which only ever rises.
+    improvement_z: float = 0.0
+    lr_halvings: int = 0
+    fall_z: float | None = None
+    # Plateau / still-rising diagnostics at max_iter (of a single unit: with several, the
+    # caller diagnoses the unit it keeps with convergence_problems); off where the
+    # criterion is a sum over many critics that each keep their own best.
     diagnose_convergence: bool = True
 
 
@@ -100,6 +113,7 @@ class TrainingResult:
     best_metrics: dict[str, float] = field(default_factory=dict)
     stop_reason: str = "max_iter"
     non_finite_restarts: int = 0
+    unit_best_iteration: list[int] = field(default_factory=list)
     warnings: list[tuple[str, type[Warning]]] = field(default_factory=list)
 
 
@@ -121,6 +135,9 @@ class MonitoredProblem:
         metrics = self.problem.evaluate()
         monitored = self.monitor.evaluate()
         metrics[self.name] = monitored.get("mutual_info", monitored["estimate"])
+        for key, value in monitored.items():
+            if key.startswith("mutual_info/"):
+                metrics[self.name + key[len("mutual_info") :]] = value
         return metrics
 
     def reset_state(self) -> None:
@@ -131,48 +148,6 @@ def _reset_state(problem: Problem) -> None:
     reset = getattr(problem, "reset_state", None)
     if reset is not None:
         reset()
-
-
-class Checkpoint:
-    """The best weights seen so far: of all critics together, or of each critic on its own.
-
-    Parameters of a per-critic checkpoint must be stacked on a leading critic axis.
-    """
-
-    def __init__(self, module: nn.Module, per_critic: bool, tol: float) -> None:
-        self.module, self.per_critic, self.tol = module, per_critic, tol
-        self.best = -math.inf
-        self.state = {k: v.detach().clone() for k, v in module.state_dict().items()}
-        self.critic_best: Tensor | None = None
-
-    def offer(self, metrics: dict) -> bool:
-        """Keep the module's current weights where they beat the best; whether any did."""
-        if not (metrics.get("eligible", 1.0) > 0):
-            return False
-        if not self.per_critic:
-            if metrics["estimate"] > self.best + self.tol:
-                self.best = metrics["estimate"]
-                self.state = {k: v.detach().clone() for k, v in self.module.state_dict().items()}
-                return True
-            return False
-        values = metrics["critic_values"]
-        if self.critic_best is None:
-            self.critic_best = torch.full_like(values, -math.inf)
-        improved = torch.isfinite(values) & (values > self.critic_best + self.tol)
-        self.critic_best = torch.where(improved, values, self.critic_best)
-        current = self.module.state_dict()
-        for name, saved in self.state.items():
-            saved[improved] = current[name].detach()[improved]
-        # The criterion of a per-critic checkpoint: the sum of the critics' bests.
-        finite = torch.where(torch.isfinite(self.critic_best), self.critic_best, values)
-        total = float(finite.sum())
-        if total > self.best + self.tol:
-            self.best = total
-            return True
-        return False
-
-    def restore(self) -> None:
-        self.module.load_state_dict(self.state)
 
 
 class _Loop:
@@ -188,11 +163,25 @@ class _Loop:
         self.averaged = (
             [p.detach().clone() for p in self.params] if config.weight_averaging else None
         )
-        self.checkpoint = Checkpoint(self.module, config.checkpoint == "per_critic", config.tol)
+        n_critics = self.params[0].shape[0] if self.params else 1
+        units = getattr(problem, "critic_units", None)
+        if config.checkpoint == "joint" or units is None:
+            units = torch.zeros(n_critics, dtype=torch.int64)
+        self.units = units.cpu()
+        self.checkpoint = Checkpoint(self.module, self.units, config.tol)
+        self.progress = UnitProgress(
+            self.checkpoint.n_units,
+            patience=config.n_iter_no_change,
+            tol=config.tol,
+            improvement_z=config.improvement_z,
+            halvings=config.lr_halvings,
+            fall_z=config.fall_z,
+        )
+        self.unit_best_iteration = [0] * self.checkpoint.n_units
+        self.scales = [1.0] * self.checkpoint.n_units
         self.result = TrainingResult()
-        self.running = torch.zeros((), device=self.device)
+        self.running: Tensor | float = 0.0
         self.steps_since_eval = 0
-        self.without_improvement = 0
         self.started = time.perf_counter()
         self.bar = progress_bar(config.max_iter, "fit", enabled=config.verbose >= 1)
 
@@ -204,7 +193,10 @@ class _Loop:
         loss.backward()
         if self.config.max_grad_norm is not None:
             _clip_per_critic(self.params, self.config.max_grad_norm)
-        self.optimizer.step()
+        if len(set(self.scales)) > 1:
+            self._scaled_step()
+        else:
+            self.optimizer.step()
         if self.averaged is not None:
             weight = max(1.0 - self.config.weight_averaging, 1.0 / (iteration + 1))
             torch._foreach_lerp_(self.averaged, [p.detach() for p in self.params], weight)
@@ -212,17 +204,49 @@ class _Loop:
         self.steps_since_eval += 1
         self.result.n_iter = iteration
 
-    def evaluate(self) -> tuple[dict, float, bool]:
-        """Held-out metrics of the (averaged) weights; offer them to the checkpoint."""
-        train_estimate = (self.running / self.steps_since_eval).item()
-        self.running.zero_()
+    def _scaled_step(self) -> None:
+        """An optimiser step whose size is scaled per critic by its unit's factor."""
+        before = [p.detach().clone() for p in self.params]
+        self.optimizer.step()
+        factor = torch.tensor(self.scales, dtype=self.params[0].dtype)[self.units]
+        factor = factor.to(self.device)
+        with torch.no_grad():
+            for p, old in zip(self.params, before, strict=True):
+                p.copy_(torch.lerp(old, p, factor.reshape(-1, *([1] * (p.ndim - 1)))))
+
+    def evaluate(self) -> tuple[dict, float, bool | None]:
+        """Held-out metrics of the (averaged) weights; offer them to the checkpoint.
+
+        Returns the metrics, the mean training estimate since the last evaluation, and
+        whether any unit improved its checkpoint (``None`` for a non-finite evaluation).
+        """
+        train = (self.running / self.steps_since_eval).double().cpu()
+        self.running = 0.0
         self.steps_since_eval = 0
+        train_estimate = float(train.mean())
+        if train.numel() > 1:  # one value per unit
+            self.unit_train = train.tolist()
         self.module.eval()
         with _averaged_weights(self.params, self.averaged), torch.no_grad():
             metrics = self.problem.evaluate()
-            finite = _is_finite(train_estimate, *_scalars(metrics))
-            improved = finite and self.checkpoint.offer(metrics)
-        return metrics, train_estimate, improved if finite else None
+            if not _is_finite(train_estimate, *_scalars(metrics)):
+                return metrics, train_estimate, None
+            values, _ = self._unit_values(metrics)
+            eligible = metrics.get("eligible", 1.0) > 0
+            improved = self.checkpoint.offer(values) if eligible else torch.zeros(1, dtype=bool)
+        for u in torch.nonzero(improved).flatten().tolist():
+            self.unit_best_iteration[u] = self.result.n_iter
+        return metrics, train_estimate, bool(improved.any())
+
+    def _unit_values(self, metrics: dict) -> tuple[Tensor, Tensor | None]:
+        """Each unit's checkpoint value and standard error (one unit: the estimate)."""
+        if self.checkpoint.n_units > 1:
+            return metrics["unit_values"], metrics.get("unit_std")
+        std = metrics.get("estimate_std")
+        return (
+            torch.tensor([metrics["estimate"]], dtype=torch.float64),
+            None if std is None else torch.tensor([std], dtype=torch.float64),
+        )
 
     def recover(self, iteration: int) -> bool:
         """After a non-finite value: back to the checkpoint at half the learning rate.
@@ -234,6 +258,7 @@ class _Loop:
         if self.averaged is not None:
             torch._foreach_copy_(self.averaged, [p.detach() for p in self.params])
         _reset_state(self.problem)
+        self.scales = [1.0] * self.checkpoint.n_units
         if self.result.non_finite_restarts > MAX_NON_FINITE_RESTARTS:
             self.result.stop_reason = "non_finite"
             return False
@@ -250,6 +275,8 @@ class _Loop:
     def record(self, iteration: int, metrics: dict, train_estimate: float, improved: bool):
         """Append to the history, update the patience and the progress display."""
         record = {"iteration": iteration, "train": train_estimate}
+        if self.checkpoint.n_units > 1 and getattr(self, "unit_train", None):
+            record.update({f"train/{u}": v for u, v in enumerate(self.unit_train)})
         record.update(
             {("validation" if k == "estimate" else k): v for k, v in _scalar_items(metrics)}
         )
@@ -257,9 +284,6 @@ class _Loop:
         if improved:
             self.result.best_iteration = iteration
             self.result.best_metrics = dict(_scalar_items(metrics))
-            self.without_improvement = 0
-        else:
-            self.without_improvement += 1
         shown = metrics.get("mutual_info", metrics["estimate"])
         if self.bar is not None:
             self.bar.update(iteration - self.bar.n)
@@ -273,9 +297,21 @@ class _Loop:
                 f"validation {metrics['estimate']:8.4f}{mi_text}  ({rate:,.0f} it/s)"
             )
 
-    def should_stop(self) -> bool:
-        config = self.config
-        if config.early_stopping and self.without_improvement >= config.n_iter_no_change:
+    def should_stop(self, metrics: dict) -> bool:
+        """Update every unit's patience; halve or freeze units; whether all have stopped."""
+        if not self.config.early_stopping:
+            return False
+        self.progress.update(*self._unit_values(metrics))
+        scales = self.progress.step_scales()
+        if scales != self.scales:
+            self.scales = scales
+            if len(set(scales)) == 1:
+                for group in self.optimizer.param_groups:
+                    group["lr"] = self.learning_rate * scales[0]
+            else:
+                for group in self.optimizer.param_groups:
+                    group["lr"] = self.learning_rate
+        if self.progress.done:
             self.result.stop_reason = "early_stopping"
             return True
         return False
@@ -291,6 +327,7 @@ class _Loop:
             self.bar.close()
         self.checkpoint.restore()
         self.module.eval()
+        result.unit_best_iteration = list(self.unit_best_iteration)
         if not result.best_metrics:
             with torch.no_grad():
                 metrics = self.problem.evaluate()
@@ -317,7 +354,8 @@ class _Loop:
                     ConvergenceWarning,
                 )
             )
-        if result.stop_reason == "max_iter" and self.config.diagnose_convergence:
+        single_unit = self.checkpoint.n_units == 1
+        if result.stop_reason == "max_iter" and self.config.diagnose_convergence and single_unit:
             result.warnings.extend(
                 (message, ConvergenceWarning)
                 for message in convergence_problems(result.history, result.n_iter)
@@ -358,7 +396,7 @@ def train(problem: Problem, config: TrainingConfig) -> TrainingResult:
                     continue
                 break
             loop.record(iteration, metrics, train_estimate, improved)
-            if loop.should_stop():
+            if loop.should_stop(metrics):
                 break
     except KeyboardInterrupt:
         loop.result.stop_reason = "interrupted"

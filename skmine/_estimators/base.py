@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import warnings
 from abc import ABC, abstractmethod
+from dataclasses import replace
 from numbers import Integral, Real
 
 import torch
@@ -29,12 +30,22 @@ from .._engine.training import (
     MonitoredProblem,
     Problem,
     TrainingConfig,
+    TrainingResult,
+    convergence_problems,
     torch_threads,
     train,
 )
-from ..critics import ACTIVATIONS, make_critics
+from ..critics import ACTIVATIONS, make_critics, stack_variants
 
 SCORE_SEED = 0
+# Early stopping (see skmine._engine.checkpoint.UnitProgress): an evaluation improves on the
+# best when it exceeds it by this many of its standard errors (or tol); after
+# n_iter_no_change evaluations without improvement the learning rate is halved, at most
+# LR_HALVINGS times, then training stops; it also stops as soon as the held-out value falls
+# FALL_Z standard errors below its best.
+IMPROVEMENT_Z = 0.5
+LR_HALVINGS = 2
+FALL_Z = 3.0
 # Product-of-marginal pairs, shared among the critics, of the evaluations that choose the
 # checkpoint and of the final readout.
 MAX_EVAL_PAIRS = 16_384
@@ -46,6 +57,31 @@ FOLD_DISAGREEMENT_P = 1e-3
 # standard errors), warn that the estimate is data-limited.
 DATA_LIMITED_Z = 3.0
 DATA_LIMITED_NATS = 0.02
+
+
+def _unit_result(result: TrainingResult, unit: int) -> TrainingResult:
+    """The training result as seen by one unit: its history records and best iteration."""
+    suffix = f"/{unit}"
+    history = []
+    for record in result.history:
+        kept = {"iteration": record["iteration"]}
+        for key, value in record.items():
+            if key.endswith(suffix):
+                name = key[: -len(suffix)]
+                kept["validation" if name == "estimate" else name] = value
+        history.append(kept)
+    collected = list(result.warnings)
+    if result.stop_reason == "max_iter":
+        collected += [
+            (message, ConvergenceWarning)
+            for message in convergence_problems(history, result.n_iter)
+        ]
+    return replace(
+        result,
+        history=history,
+        best_iteration=result.unit_best_iteration[unit],
+        warnings=collected,
+    )
 
 
 def _select_candidate(estimates: dict[bool, Estimate]) -> tuple[bool, float]:
@@ -253,16 +289,22 @@ class BaseMIEstimator(BaseEstimator, ABC):
         if eval_set is not None:
             x_eval, y_eval = self._preprocessed_tensors(prep, *eval_set)
             eval_tensors = (x_eval.to(device), y_eval.to(device))
-        trained = {
-            radial: self._train_critics(prep, x, y_t, scaffold, radial, eval_tensors)
-            for radial in self._radial_candidates()
-        }
-        chosen, penalty = next(iter(trained)), 0.0
-        if len(trained) > 1:
+        variants = self._radial_candidates()
+        module, result, unit_estimates = self._train_critics(
+            prep, x, y_t, scaffold, variants, eval_tensors
+        )
+        trained = dict(zip(variants, unit_estimates, strict=True))
+        chosen, penalty = variants[0], 0.0
+        if len(variants) > 1:
             chosen, penalty = _select_candidate(
-                {radial: estimates["mutual_info"] for radial, (*_, estimates) in trained.items()}
+                {radial: estimates["mutual_info"] for radial, estimates in trained.items()}
             )
-        module, result, estimates = trained[chosen]
+        unit = variants.index(chosen)
+        estimates = trained[chosen]
+        if len(variants) > 1:
+            n_folds = scaffold.layout.n_critics
+            module = module.select(slice(unit * n_folds, (unit + 1) * n_folds), chosen)
+            result = _unit_result(result, unit)
         self._check_estimates(estimates, result.history)
         issue_warnings(result.warnings)
         if penalty:
@@ -272,7 +314,7 @@ class BaseMIEstimator(BaseEstimator, ABC):
             self.radial_features_ = chosen
             self.candidates_ = {
                 ("radial" if radial else "plain"): variant_estimates["mutual_info"].raw
-                for radial, (*_, variant_estimates) in trained.items()
+                for radial, variant_estimates in trained.items()
             }
             self.selection_penalty_ = penalty
         self._store_estimates(estimates)
@@ -293,30 +335,48 @@ class BaseMIEstimator(BaseEstimator, ABC):
         self.best_iteration_ = result.best_iteration
         self.stop_reason_ = result.stop_reason
 
-    def _train_critics(self, prep, x, y_t, scaffold: FitScaffold, radial, eval_tensors):
-        """Train one critic variant from the fit's seed; its module, training result and
-        estimates.
+    def _train_critics(self, prep, x, y_t, scaffold: FitScaffold, variants, eval_tensors):
+        """Train the critic variants side by side from the fit's seed.
 
-        Every variant starts from the same seed: the same folds, minibatches and
-        product-of-marginal pairs, so that their held-out values differ by the critics.
+        Each variant is one unit of fold critics in one batched module, trained in one loop
+        with its own checkpoint and stopping, built from the same seed and fed the same
+        minibatches and product-of-marginal pairs, so that the variants' held-out values
+        differ by the critics alone. Returns the module, the training result and each
+        variant's estimates.
         """
         device = scaffold.device
+        n_folds = scaffold.layout.n_critics
         with scaffold.seeded() as generator:
-            n_critics = scaffold.layout.n_critics
-            module = self._build_module(prep.dim_x_, prep.dim_y_, n_critics, radial).to(device)
+            modules = []
+            for radial in variants:
+                torch.manual_seed(scaffold.seed)
+                modules.append(self._build_module(prep.dim_x_, prep.dim_y_, n_folds, radial))
+            module = (modules[0] if len(modules) == 1 else stack_variants(*modules)).to(device)
             self._prepare(x, y_t)
-            problem = self._make_problem(module, x, y_t, scaffold.layout.to(device), generator)
+            problem = self._make_problem(
+                module, x, y_t, scaffold.layout.to(device), generator, n_units=len(variants)
+            )
             if eval_tensors:
                 x_eval, y_eval = eval_tensors
                 monitor_generator = torch.Generator(device=device).manual_seed(SCORE_SEED)
-                monitor_layout = readout_layout(x_eval.shape[0], n_critics)
+                monitor_layout = readout_layout(x_eval.shape[0], n_folds)
                 monitor = self._make_problem(
-                    module, x_eval, y_eval, monitor_layout.to(device), monitor_generator
+                    module,
+                    x_eval,
+                    y_eval,
+                    monitor_layout.to(device),
+                    monitor_generator,
+                    n_units=len(variants),
                 )
                 problem = MonitoredProblem(problem, monitor)
-            result = train(problem, self._training_config())
+            result = train(problem, self._training_config(multi_unit=len(variants) > 1))
             with torch.no_grad():
-                estimates = getattr(problem, "problem", problem).estimates(final=True)
+                problem = getattr(problem, "problem", problem)
+                estimates = (
+                    problem.unit_estimates(final=True)
+                    if len(variants) > 1
+                    else [problem.estimates(final=True)]
+                )
         return module, result, estimates
 
     def score(self, X, y=None) -> float:
@@ -353,8 +413,12 @@ class BaseMIEstimator(BaseEstimator, ABC):
         x = torch.from_numpy(prep.transform_x(X))
         return x, torch.from_numpy(prep.transform_y(y, X.shape[0]))
 
-    def _training_config(self) -> TrainingConfig:
+    def _training_config(self, multi_unit: bool = False) -> TrainingConfig:
         return TrainingConfig(
+            checkpoint="per_unit" if multi_unit else "joint",
+            improvement_z=IMPROVEMENT_Z,
+            lr_halvings=LR_HALVINGS,
+            fall_z=FALL_Z,
             max_iter=self.max_iter,
             learning_rate=self.learning_rate_init,
             weight_decay=self.weight_decay,

@@ -92,7 +92,7 @@ class DeepInfoMaxJSD(MINE):
         cv=3,
         bias_correction="optimism",
         confidence_level=0.95,
-        n_iter_no_change=10,
+        n_iter_no_change=3,
         tol=1e-3,
         eval_interval=100,
         max_grad_norm=None,

@@ -32,8 +32,10 @@ default={default}
         many coordinates, and its products with them, poorly. ``"auto"``: train the critics
         without and with these inputs, from the same seed, and keep the variant with the
         higher held-out bound (``mutual_info_raw_``), less the selection's expected lift
-        (see ``selection_penalty_``). ``True`` / ``False``: train only that variant. A user
-        ``critic`` is trained as given (``True`` is then an error).
+        (see ``selection_penalty_``). Both variants train side by side in one batched
+        module and loop, each with its own checkpoint and stopping. ``True`` / ``False``:
+        train only that variant. A user ``critic`` is trained as given (``True`` is then an
+        error).
 """,
     "batch_size": """    batch_size : int, default={default}
         Samples per minibatch of each fold's critic.
@@ -49,8 +51,14 @@ default={default}
         Maximum number of training iterations (minibatch steps).
 """,
     "early_stopping": """    early_stopping : bool, default={default}
-        Stop when the held-out objective has not improved by ``tol`` for ``n_iter_no_change``
-        consecutive evaluations. The held-out folds exist either way.
+        Stop once the held-out objective has clearly left its best. An evaluation improves on
+        the best when it exceeds it by ``tol`` and by half its standard error; after
+        ``n_iter_no_change`` evaluations without improvement the learning rate is halved,
+        twice at most, and the third time training stops; it also stops as soon as the
+        held-out objective falls 3 standard errors below its best (a critic that has begun
+        to overfit does not come back). With several critic variants (``radial_features``)
+        each variant stops on its own and keeps its own checkpoint. The held-out folds exist
+        either way.
 """,
     "cv": """    cv : int, cross-validation generator or iterable, default={default}
         Cross-fitting: with ``k`` folds, ``k`` critics are trained together (one batched
@@ -73,7 +81,8 @@ default={default}
         Level of the ``*_ci_`` intervals.
 """,
     "n_iter_no_change": """    n_iter_no_change : int, default={default}
-        Evaluations without improvement before early stopping.
+        Evaluations without improvement before the learning rate is halved (and, after two
+        halvings, before training stops); see ``early_stopping``.
 """,
     "tol": """    tol : float, default={default}
         Improvement (nats) that counts for early stopping and checkpointing.

@@ -139,7 +139,7 @@ class MINE(BaseMIEstimator):
         cv=3,
         bias_correction="optimism",
         confidence_level=0.95,
-        n_iter_no_change=10,
+        n_iter_no_change=3,
         tol=1e-3,
         eval_interval=100,
         max_grad_norm=10.0,
@@ -156,7 +156,7 @@ class MINE(BaseMIEstimator):
         """The training objective and MINE's moving-average weight."""
         return self.bound, self.ema_decay
 
-    def _make_problem(self, module, x, y, layout, generator):
+    def _make_problem(self, module, x, y, layout, generator, n_units=1):
         bound, ema_decay = self._training_bound()
         return JointMarginalProblem(
             module,
@@ -170,4 +170,5 @@ class MINE(BaseMIEstimator):
             max_eval_pairs=MAX_EVAL_PAIRS,
             readout_pairs=READOUT_PAIRS,
             correct_optimism=self.bias_correction == "optimism",
+            n_units=n_units,
         )

@@ -210,7 +210,7 @@ class MINEE(BaseMIEstimator):
         early_stopping=True,
         cv=3,
         confidence_level=0.95,
-        n_iter_no_change=10,
+        n_iter_no_change=3,
         tol=1e-3,
         eval_interval=100,
         max_grad_norm=None,
@@ -280,7 +280,7 @@ class MINEE(BaseMIEstimator):
             out["xy"] = out["x"] + out["y"]
         return out
 
-    def _make_problem(self, module, x, y, layout, generator):
+    def _make_problem(self, module, x, y, layout, generator, n_units=1):
         device = x.device
         return EntropicProblem(
             module,

@@ -5,8 +5,8 @@ from __future__ import annotations
 _STOPS = {
     "max_iter": "ran all {max_iter} iterations",
     "early_stopping": (
-        "early stopping at iteration {n_iter} of {max_iter} (no held-out improvement in "
-        "{n_iter_no_change} evaluations)"
+        "early stopping at iteration {n_iter} of {max_iter} (the held-out estimate stopped "
+        "improving)"
     ),
     "non_finite": "stopped at iteration {n_iter} of {max_iter} after repeated non-finite values",
     "interrupted": "interrupted at iteration {n_iter} of {max_iter}",

@@ -246,7 +246,7 @@ def mutual_info_neural(
         tol=tol,
         max_grad_norm=None,
         verbose=0,
-        checkpoint="per_critic",
+        checkpoint="per_unit",
         diagnose_convergence=False,
     )
     settings = {

@@ -1,9 +1,12 @@
 """Training problem for critics between the joint distribution and the product of marginals.
 
 MINE and Deep InfoMax differ only in the bound they maximise; both train a stack of critics
-(one per fold and training size, see :mod:`skmine._crossfit`) on minibatches of joint pairs
-``(x_i, y_i)`` against pairs with ``y`` drawn independently, and both report the DV bound of
-the trained critics on their held-out samples (see :mod:`skmine._readout`).
+(one per fold, see :mod:`skmine._engine.folds`) on minibatches of joint pairs ``(x_i, y_i)``
+against pairs with ``y`` drawn independently, and both report the DV bound of the trained
+critics on their held-out samples (see :mod:`skmine._engine.readout`). Several *units* of
+fold critics (critic variants) can train side by side in one stack: they see the same
+minibatches and are read out on the same pairs, so that their values differ by the critics
+alone.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ class JointMarginalProblem:
     x, y : Tensor
         All preprocessed samples, on the device.
     layout : CriticLayout
-        Training and held-out samples of each critic.
+        Training and held-out samples of each critic of one unit (one per fold).
     batch_size : int
         Joint pairs per minibatch and critic (as many marginal pairs are drawn).
     bound : {"mine", "dv", "nwj", "jsd", "smile"}
@@ -51,7 +54,11 @@ class JointMarginalProblem:
         The same for the final readout (:meth:`estimates` with ``final=True``), which also
         reads each critic out on its training samples (its apparent bound).
     correct_optimism : bool
-        Whether the final estimate adds the optimism correction (see :mod:`skmine._readout`).
+        Whether the final estimate adds the optimism correction (see
+        :mod:`skmine._engine.readout`).
+    n_units : int
+        Units of fold critics in ``critics``: critic ``u * n_folds + k`` is fold ``k`` of
+        unit ``u``.
     """
 
     def __init__(
@@ -68,10 +75,13 @@ class JointMarginalProblem:
         max_eval_pairs: int = 16_384,
         readout_pairs: int = 65_536,
         correct_optimism: bool = False,
+        n_units: int = 1,
     ) -> None:
         self.module = critics
         self.x, self.y = x, y
         self.layout = layout
+        self.n_units = n_units
+        self.critic_units = torch.arange(n_units).repeat_interleave(layout.n_critics)
         self.batch_size = batch_size
         self.bound = bound
         self.generator = generator
@@ -84,8 +94,8 @@ class JointMarginalProblem:
 
     def training_loss(self) -> tuple[Tensor, Tensor]:
         b = self.batch_size
-        joint = self.layout.sample_training(b, self.generator)
-        other = self.layout.sample_training(b, self.generator)
+        joint = self.layout.sample_training(b, self.generator).repeat(self.n_units, 1)
+        other = self.layout.sample_training(b, self.generator).repeat(self.n_units, 1)
         x = self.x[joint]
         t = self.module(torch.cat([x, x], dim=1), torch.cat([self.y[joint], self.y[other]], dim=1))
         t_joint, t_marginal = t[:, :b], t[:, b:]
@@ -101,14 +111,19 @@ class JointMarginalProblem:
         else:
             surrogate = _BATCHED[self.bound](t_joint, t_marginal)
         # Critics are independent: the sum's gradient is each critic's own.
-        return -surrogate.sum(), dv.detach().mean()
+        return -surrogate.sum(), dv.detach().reshape(self.n_units, -1).mean(dim=1)
 
     def reset_state(self) -> None:
         """Forget MINE's moving average (after the training loop restored a checkpoint)."""
         self._log_ema = None
 
     def estimates(self, final: bool = False) -> dict[str, Estimate]:
-        """The estimate policy applied to the critics as they are (under ``no_grad``).
+        """The estimate policy applied to the critics of a single unit (under ``no_grad``)."""
+        (out,) = self.unit_estimates(final)
+        return out
+
+    def unit_estimates(self, final: bool = False) -> list[dict[str, Estimate]]:
+        """The estimate policy applied to each unit's critics as they are (``no_grad``).
 
         ``final=True`` reads out on ``readout_pairs`` marginal pairs, drawn afresh from a
         generator seeded like the training one, instead of the training evaluations' pairs,
@@ -128,48 +143,69 @@ class JointMarginalProblem:
                     training, held_out_pairs(training, budget, generator)
                 )
         values, influence, t_joint, t_marginal = self._dv_readout(layout, pairs)
+        k = layout.n_critics
+        return [
+            self._unit_policy(
+                slice(u * k, (u + 1) * k), values, influence, apparent, t_joint, t_marginal
+            )
+            for u in range(self.n_units)
+        ]
+
+    def _unit_policy(self, critics, values, influence, apparent, t_joint, t_marginal) -> dict:
+        layout = self.layout
         out = {
             "mutual_info": combine(
-                values,
-                influence,
+                values[critics],
+                influence[critics],
                 layout,
-                apparent_values=apparent,
+                apparent_values=None if apparent is None else apparent[critics],
                 correct_optimism=self.correct_optimism,
-            )
+            ),
+            "criterion": values[critics],
         }
-        out["criterion"] = values
         if self.bound == "jsd":
-            mask = layout.held_out_mask
-            joint, _ = mean_statistics(-torch.nn.functional.softplus(-t_joint), mask)
-            marginal = torch.nn.functional.softplus(t_marginal).mean(dim=1)
+            joint, _ = mean_statistics(
+                -torch.nn.functional.softplus(-t_joint[critics]), layout.held_out_mask
+            )
+            marginal = torch.nn.functional.softplus(t_marginal[critics]).mean(dim=1)
             out["jsd"] = pooled_mean((joint - marginal) / 2.0 + math.log(2.0), layout)
         return out
 
     def _dv_readout(
         self, layout: CriticLayout, pairs: tuple[Tensor, Tensor]
     ) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-        """DV bound of each critic on its ``held_out`` samples, their influences, and the
-        critics' values on the joint and the marginal pairs."""
-        rows, cols = pairs
-        t_joint = self.module(self.x[layout.held_out], self.y[layout.held_out])
-        x_rows = torch.gather(layout.held_out, 1, rows)
-        y_cols = torch.gather(layout.held_out, 1, cols)
+        """DV bound of every critic on its unit-fold's ``held_out`` samples, their
+        influences, and the critics' values on the joint and the marginal pairs.
+
+        ``layout`` and ``pairs`` are those of one unit; every unit is read out on them.
+        """
+        stack = layout.tiled(self.n_units)
+        rows, cols = (p.repeat(self.n_units, 1) for p in pairs)
+        t_joint = self.module(self.x[stack.held_out], self.y[stack.held_out])
+        x_rows = torch.gather(stack.held_out, 1, rows)
+        y_cols = torch.gather(stack.held_out, 1, cols)
         t_marginal = _chunked(self.module, self.x, self.y, x_rows, y_cols)
-        values, influence = dv_statistics(t_joint, layout.held_out_mask, t_marginal, rows, cols)
+        values, influence = dv_statistics(t_joint, stack.held_out_mask, t_marginal, rows, cols)
         return values, influence, t_joint, t_marginal
 
     def score(self) -> float:
-        """Mean held-out DV bound of the full-size critics (the estimators' ``score``)."""
+        """Mean held-out DV bound of the critics (the estimators' ``score``)."""
         return pooled_mean(self.estimates(final=True)["criterion"], self.layout)
 
-    def evaluate(self) -> dict[str, float]:
+    def evaluate(self) -> dict:
         """Held-out metrics: ``"estimate"`` (the checkpoint criterion) is the cross-fitted
-        DV bound, ``"mutual_info"`` the bias-corrected estimate.
+        DV bound, ``"mutual_info"`` the bias-corrected estimate; with several units, each
+        unit's metrics carry the suffix ``/u`` and ``"unit_values"`` / ``"unit_std"`` hold
+        their criteria and standard errors.
         """
-        out = self.estimates()
-        metrics = _policy_metrics(out["mutual_info"], out["criterion"], self.layout)
-        if "jsd" in out:
-            metrics["jsd"] = out["jsd"]
+        units = self.unit_estimates()
+        per_unit = [_policy_metrics(out, self.layout) for out in units]
+        if self.n_units == 1:
+            return per_unit[0]
+        metrics = {f"{k}/{u}": v for u, m in enumerate(per_unit) for k, v in m.items()}
+        metrics["estimate"] = max(m["estimate"] for m in per_unit)
+        metrics["unit_values"] = torch.tensor([m["estimate"] for m in per_unit])
+        metrics["unit_std"] = torch.tensor([m["estimate_std"] for m in per_unit])
         return metrics
 
 
@@ -184,11 +220,16 @@ def _chunked(critics: nn.Module, x: Tensor, y: Tensor, rows: Tensor, cols: Tenso
     )
 
 
-def _policy_metrics(estimate: Estimate, criterion: Tensor, layout: CriticLayout) -> dict:
-    """The history record of an evaluation: criterion, MI, raw MI and its standard error."""
-    return {
-        "estimate": pooled_mean(criterion, layout),
+def _policy_metrics(out: dict, layout: CriticLayout) -> dict:
+    """The history record of one unit's evaluation: criterion, MI, raw MI, standard error."""
+    estimate = out["mutual_info"]
+    metrics = {
+        "estimate": pooled_mean(out["criterion"], layout),
+        "estimate_std": estimate.std,
         "mutual_info": estimate.value,
         "mutual_info_raw": estimate.raw,
         "mutual_info_std": estimate.std,
     }
+    if "jsd" in out:
+        metrics["jsd"] = out["jsd"]
+    return metrics

@@ -3,7 +3,7 @@
 Critic ``c`` of a :class:`~skmine.critics.BatchedConcatCritic` sees ``(x_j, y)`` for its
 feature ``j`` and belongs to one fold: one critic per (feature, fold). It trains on part of
 its fold's training set and is checkpointed on the rest of it (the *selection* samples),
-on its own (``TrainingConfig(checkpoint="per_critic")``) because features converge at
+on its own (``TrainingConfig(checkpoint="per_unit")``) because features converge at
 different times. The losses are independent terms of one sum, so each critic's gradient is
 that of training it alone. Every feature's critics hold out disjoint folds that cover the
 data, and neither training nor checkpointing sees a critic's held-out fold: its score is
@@ -58,9 +58,9 @@ class PerFeatureProblem:
 
     Notes
     -----
-    ``evaluate`` reports each critic's DV bound on its selection samples as
-    ``"critic_values"``, for the loop's per-critic checkpoint, and their sum as
-    ``"estimate"``.
+    Every critic is its own unit (``critic_units``): ``evaluate`` reports each critic's DV
+    bound on its selection samples as ``"unit_values"``, for the loop's per-unit checkpoint
+    and stopping, and their sum as ``"estimate"``.
     """
 
     def __init__(
@@ -87,6 +87,7 @@ class PerFeatureProblem:
         self.batch_size = min(batch_size, int(training.train_size.min()))
         self.generator = generator
         self.width = width
+        self.critic_units = torch.arange(critic.n_critics)
         self._selection_pairs = self._tiled_pairs(training, max_eval_pairs)
         self._readout_pairs = self._tiled_pairs(folds, max_eval_pairs)
 
@@ -138,7 +139,7 @@ class PerFeatureProblem:
         # A critic that diverged must not stop the others: it keeps its last finite
         # checkpoint, and the sum counts only the finite values.
         finite = torch.where(torch.isfinite(values), values, torch.zeros_like(values))
-        return {"estimate": float(finite.sum()), "critic_values": values}
+        return {"estimate": float(finite.sum()), "unit_values": values}
 
     def estimates(self) -> list[Estimate]:
         """Every feature's cross-fitted held-out DV bound and its standard error."""
