@@ -117,7 +117,8 @@ def mutual_info_neural(
     eval_interval : int, default=50
         Iterations between evaluations on the held-out folds.
     n_iter_no_change : int, default=4
-        A block stops after this many evaluations in which no critic improved by ``tol``.
+        A critic stops after this many evaluations without improving by ``tol`` on its
+        selection samples, and a block when all its critics have stopped.
     tol : float, default=1e-3
         Improvement (nats) that replaces a critic's checkpoint.
     cv : int, cross-validation generator or iterable, default=3
