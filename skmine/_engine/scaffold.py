@@ -10,15 +10,35 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
 
+from ..critics import ACTIVATIONS
 from .data import resolve_device
 from .folds import CriticLayout, make_folds, training_layout
 from .training import torch_threads
+
+# Parameter constraints (scikit-learn's validation) of the settings every fit on the
+# scaffold shares: the estimators, the selector and the score function.
+FIT_CONSTRAINTS: dict = {
+    "hidden_layer_sizes": [Interval(Integral, 1, None, closed="left"), "array-like"],
+    "activation": [StrOptions(set(ACTIVATIONS))],
+    "batch_size": [Interval(Integral, 2, None, closed="left")],
+    "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+    "max_iter": [Interval(Integral, 1, None, closed="left")],
+    "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+    "tol": [Interval(Real, 0, None, closed="left")],
+    "eval_interval": [Interval(Integral, 1, None, closed="left")],
+    "cv": ["cv_object"],
+    "discrete_target": [StrOptions({"auto"}), "boolean"],
+    "device": [str, torch.device],
+    "random_state": ["random_state"],
+    "verbose": ["verbose"],
+}
 
 
 @dataclass

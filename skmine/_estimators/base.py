@@ -25,7 +25,7 @@ from .._engine.data import Preprocessor, validate_xy
 from .._engine.diagnostics import issue_warnings
 from .._engine.folds import readout_layout
 from .._engine.readout import Estimate, fold_disagreement, shifted
-from .._engine.scaffold import FitScaffold, hidden_sizes, prepare_fit
+from .._engine.scaffold import FIT_CONSTRAINTS, FitScaffold, hidden_sizes, prepare_fit
 from .._engine.training import (
     MonitoredProblem,
     Problem,
@@ -35,7 +35,7 @@ from .._engine.training import (
     torch_threads,
     train,
 )
-from ..critics import ACTIVATIONS, make_critics, stack_variants
+from ..critics import make_critics, stack_variants
 
 SCORE_SEED = 0
 # Early stopping (see skmine._engine.checkpoint.UnitProgress): an evaluation improves on the
@@ -108,27 +108,15 @@ class BaseMIEstimator(BaseEstimator, ABC):
     """Base class of the neural MI estimators; not for direct use."""
 
     _parameter_constraints: dict = {
-        "hidden_layer_sizes": [Interval(Integral, 1, None, closed="left"), "array-like"],
-        "activation": [StrOptions(set(ACTIVATIONS))],
+        **FIT_CONSTRAINTS,
         "critic": [callable, None],
-        "batch_size": [Interval(Integral, 2, None, closed="left")],
-        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
         "early_stopping": ["boolean"],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "eval_interval": [Interval(Integral, 1, None, closed="left")],
         "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
-        "cv": ["cv_object"],
         "bias_correction": [StrOptions({"optimism"}), None],
         "confidence_level": [Interval(Real, 0, 1, closed="neither")],
         "scaling": [StrOptions({"standard", "rank-gaussian"}), None],
-        "discrete_target": [StrOptions({"auto"}), "boolean"],
-        "device": [str, torch.device],
         "n_threads": [Interval(Integral, 1, None, closed="left"), None],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
     }
 
     # Whether the preprocessing must also estimate the 1-D log-densities that entropies

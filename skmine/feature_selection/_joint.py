@@ -16,9 +16,9 @@ from .._engine.data import Preprocessor, validate_xy
 from .._engine.diagnostics import issue_warnings
 from .._engine.problems.joint_marginal import JointMarginalProblem
 from .._engine.readout import Estimate
-from .._engine.scaffold import hidden_sizes, prepare_fit
+from .._engine.scaffold import FIT_CONSTRAINTS, hidden_sizes, prepare_fit
 from .._engine.training import TrainingConfig, progress_bar, train
-from ..critics import ACTIVATIONS, make_critics
+from ..critics import make_critics
 from ._inputs import discrete_mask_of, encode_features, first_column
 from ._subset_critics import SubsetCritics
 
@@ -163,29 +163,17 @@ class JointMutualInfoSelector(SelectorMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
+        **FIT_CONSTRAINTS,
         "n_features_to_select": [
             Interval(Integral, 1, None, closed="left"),
             Interval(RealNotInt, 0, 1, closed="right"),
             None,
         ],
         "step": [Interval(Real, 0, 1, closed="neither")],
-        "discrete_target": [StrOptions({"auto"}), "boolean"],
         "discrete_features": [StrOptions({"auto"}), "boolean", "array-like"],
-        "hidden_layer_sizes": [Interval(Integral, 1, None, closed="left"), "array-like"],
-        "activation": [StrOptions(set(ACTIVATIONS))],
-        "batch_size": [Interval(Integral, 2, None, closed="left")],
-        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
         "refit_iter": [Interval(Integral, 0, None, closed="left")],
-        "cv": ["cv_object"],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "eval_interval": [Interval(Integral, 1, None, closed="left")],
         "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
-        "device": [str, torch.device],
         "n_threads": [Interval(Integral, 1, None, closed="left"), None],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
     }
 
     def __init__(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 import torch
@@ -13,9 +13,9 @@ from .._engine.data import Preprocessor
 from .._engine.diagnostics import issue_warnings
 from .._engine.folds import CriticLayout, selection_layout
 from .._engine.problems.per_feature import PerFeatureProblem
-from .._engine.scaffold import hidden_sizes, prepare_fit
+from .._engine.scaffold import FIT_CONSTRAINTS, hidden_sizes, prepare_fit
 from .._engine.training import TrainingConfig, progress_bar, torch_threads, train
-from ..critics import ACTIVATIONS, BatchedConcatCritic
+from ..critics import BatchedConcatCritic
 from ._inputs import (
     discrete_mask_of,
     encode_features,
@@ -32,26 +32,14 @@ SELECTION_FRACTION = 0.2
 
 @validate_params(
     {
+        **FIT_CONSTRAINTS,
         "X": ["array-like", "sparse matrix"],
         "y": ["array-like"],
-        "discrete_target": [StrOptions({"auto"}), "boolean"],
         "discrete_features": [StrOptions({"auto"}), "boolean", "array-like"],
-        "hidden_layer_sizes": [Interval(Integral, 1, None, closed="left"), "array-like"],
-        "activation": [StrOptions(set(ACTIVATIONS))],
-        "batch_size": [Interval(Integral, 2, None, closed="left")],
-        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "eval_interval": [Interval(Integral, 1, None, closed="left")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "cv": ["cv_object"],
         "block_size": [Interval(Integral, 1, None, closed="left")],
         "n_permutations": [Interval(Integral, 0, None, closed="left")],
         "return_std": ["boolean"],
-        "verbose": ["verbose"],
         "n_jobs": [Integral, None],
-        "device": [str, torch.device],
-        "random_state": ["random_state"],
     },
     prefer_skip_nested_validation=True,
 )
