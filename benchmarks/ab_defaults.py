@@ -1,0 +1,106 @@
+"""Accuracy of ``MINE``'s defaults from two source trees on the same samples (A/B).
+
+Fits ``MINE()`` (defaults, ``random_state=seed``) on twelve tasks of
+:data:`skmine.datasets.TASKS` (Gaussian, transformed, Student-t, additive-noise and the hard
+family) for each seed, two fits at a time with one torch thread each, importing skmine from
+``--source`` (a checkout, e.g. ``git worktree add /tmp/old <rev>``; default: this tree).
+Prints each fit and a summary line (mean absolute relative error, interval coverage, median
+seconds), and writes the records to ``benchmarks/results/ab_defaults_<tag>.json``::
+
+    python benchmarks/ab_defaults.py now --seeds 0 1 2
+    git worktree add /tmp/old 1b1d817 && python benchmarks/ab_defaults.py old --source /tmp/old
+
+Seconds are those of two fits sharing two cores, for comparing iteration counts and
+relative cost only; ``benchmarks/speed.py`` measures fit times one at a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+from joblib import Parallel, delayed, parallel_config
+
+ROOT = Path(__file__).resolve().parents[1]
+TASKS = [
+    "MG(0.9)",
+    "HG(0.9, 1)",
+    "HG(0.9, 6)",
+    "dense-gauss 5x5",
+    "sparse-gauss 25x25",
+    "asinh 3x3",
+    "spiral 3x3",
+    "student-t 2x2 df=3",
+    "uniform-noise 0.1",
+    "t shared-scale 5x5 df=2",
+    "spiral sparse-gauss 5x5",
+    "t shared-scale 2x2 df=1",
+]
+
+
+def fit(source: str, task: str, seed: int, n: int) -> dict:
+    sys.path.insert(0, source)
+    import torch
+
+    torch.set_num_threads(1)
+    from skmine import MINE
+    from skmine.datasets import TASKS as ALL
+
+    warnings.simplefilter("ignore")
+    X, y, truth = ALL[task].sample(n, seed)
+    start = time.perf_counter()
+    est = MINE(random_state=seed, n_threads=1).fit(X, y)
+    return {
+        "task": task,
+        "seed": seed,
+        "truth": truth,
+        "mi": est.mutual_info_,
+        "ci": list(est.mutual_info_ci_),
+        "n_iter": est.n_iter_,
+        "best": est.best_iteration_,
+        "radial": bool(est.radial_features_),
+        "candidates": est.candidates_,
+        "seconds": time.perf_counter() - start,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("tag", help="name of the record (e.g. old, now)")
+    parser.add_argument("--source", default=str(ROOT), help="directory holding skmine/")
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0])
+    parser.add_argument("--n", type=int, default=5000)
+    args = parser.parse_args(argv)
+    os.chdir("/")  # nothing on the current directory shadows --source
+    units = [(task, seed) for task in TASKS for seed in args.seeds]
+    with parallel_config(backend="loky", inner_max_num_threads=1):
+        rows = Parallel(n_jobs=2)(delayed(fit)(args.source, t, s, args.n) for t, s in units)
+    errors, covers = [], []
+    for r in rows:
+        error = (r["mi"] - r["truth"]) / r["truth"]
+        covered = r["ci"][0] <= r["truth"] <= r["ci"][1]
+        errors.append(error)
+        covers.append(covered)
+        print(
+            f"{r['task']:<26} s{r['seed']} error {100 * error:+6.1f}%  "
+            f"{'radial' if r['radial'] else 'plain '} best {r['best']}/{r['n_iter']}  "
+            f"{r['seconds']:5.1f} s  covers={covered}"
+        )
+    print(
+        f"== {args.tag}: mean |error| {100 * np.mean(np.abs(errors)):.2f}%, max "
+        f"{100 * np.max(np.abs(errors)):.1f}%, coverage {np.mean(covers):.2f}, median "
+        f"{np.median([r['seconds'] for r in rows]):.1f} s"
+    )
+    out = ROOT / "benchmarks" / "results" / f"ab_defaults_{args.tag}.json"
+    out.write_text(json.dumps(rows, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
