@@ -8,6 +8,7 @@ Prints each fit and a summary line (mean absolute relative error, interval cover
 seconds), and writes the records to ``benchmarks/results/ab_defaults_<tag>.json``::
 
     python benchmarks/ab_defaults.py now --seeds 0 1 2
+    python benchmarks/ab_defaults.py width32 --params '{"hidden_layer_sizes": [32, 32, 32, 32]}'
     git worktree add /tmp/old 1b1d817 && python benchmarks/ab_defaults.py old --source /tmp/old
 
 Seconds are those of two fits sharing two cores, for comparing iteration counts and
@@ -44,7 +45,7 @@ TASKS = [
 ]
 
 
-def fit(source: str, task: str, seed: int, n: int) -> dict:
+def fit(source: str, task: str, seed: int, n: int, params: dict) -> dict:
     sys.path.insert(0, source)
     import torch
 
@@ -55,7 +56,7 @@ def fit(source: str, task: str, seed: int, n: int) -> dict:
     warnings.simplefilter("ignore")
     X, y, truth = ALL[task].sample(n, seed)
     start = time.perf_counter()
-    est = MINE(random_state=seed, n_threads=1).fit(X, y)
+    est = MINE(random_state=seed, n_threads=1, **params).fit(X, y)
     return {
         "task": task,
         "seed": seed,
@@ -67,6 +68,7 @@ def fit(source: str, task: str, seed: int, n: int) -> dict:
         "radial": bool(est.radial_features_),
         "candidates": est.candidates_,
         "seconds": time.perf_counter() - start,
+        "params": params,
     }
 
 
@@ -76,11 +78,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--source", default=str(ROOT), help="directory holding skmine/")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0])
     parser.add_argument("--n", type=int, default=5000)
+    parser.add_argument(
+        "--params",
+        type=json.loads,
+        default={},
+        help="MINE parameters as JSON, e.g. '{\"max_iter\": 2000}'",
+    )
     args = parser.parse_args(argv)
     os.chdir("/")  # nothing on the current directory shadows --source
     units = [(task, seed) for task in TASKS for seed in args.seeds]
     with parallel_config(backend="loky", inner_max_num_threads=1):
-        rows = Parallel(n_jobs=2)(delayed(fit)(args.source, t, s, args.n) for t, s in units)
+        rows = Parallel(n_jobs=2)(
+            delayed(fit)(args.source, t, s, args.n, args.params) for t, s in units
+        )
     errors, covers = [], []
     for r in rows:
         error = (r["mi"] - r["truth"]) / r["truth"]
