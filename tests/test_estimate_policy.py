@@ -11,6 +11,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GroupKFold, ShuffleSplit
 from sklearn.utils._param_validation import InvalidParameterError
 
+import skmine
 from skmine import MINE, MINEE, DeepInfoMaxJSD
 from skmine._engine.folds import make_folds, training_layout
 from skmine._engine.pairs import held_out_pairs
@@ -295,3 +296,27 @@ def test_a_refit_on_continuous_y_drops_the_classes_of_a_previous_fit():
         assert list(est.classes_) == [0, 1]
         est.fit(X0, Y0)
     assert not hasattr(est, "classes_")
+
+
+def test_one_line_mutual_info_is_the_estimator_read_out():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        result = skmine.mutual_info(X0, Y0, random_state=0, max_iter=200, hidden_layer_sizes=16)
+        est = MINE(random_state=0, max_iter=200, hidden_layer_sizes=16).fit(X0, Y0)
+    assert result.estimate == est.mutual_info_
+    assert result.std == est.mutual_info_std_
+    assert result.confidence_interval == est.mutual_info_ci_
+    assert isinstance(result.estimator, MINE)
+    with pytest.raises(ValueError, match="method must be one of"):
+        skmine.mutual_info(X0, Y0, method="ksg")
+
+
+def test_one_line_entropy_matches_a_closed_form():
+    X = 2.0 * np.random.RandomState(0).standard_normal((2000, 1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        result = skmine.entropy(X, random_state=0, max_iter=600, eval_interval=50)
+    truth = 0.5 * math.log(2 * math.pi * math.e * 4.0)
+    low, high = result.confidence_interval
+    assert low < truth < high
+    assert result.estimate == pytest.approx(truth, abs=0.06)
