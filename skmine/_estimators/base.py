@@ -13,6 +13,7 @@ from abc import ABC, abstractmethod
 from dataclasses import replace
 from numbers import Integral, Real
 
+import numpy as np
 import torch
 from scipy.stats import norm
 from sklearn.base import BaseEstimator, _fit_context
@@ -24,6 +25,7 @@ from torch import nn
 from .._engine.data import Preprocessor, validate_xy
 from .._engine.diagnostics import issue_warnings
 from .._engine.folds import readout_layout
+from .._engine.problems.joint_marginal import pointwise_log_ratio
 from .._engine.readout import Estimate, fold_disagreement, shifted
 from .._engine.scaffold import FIT_CONSTRAINTS, FitScaffold, hidden_sizes, prepare_fit
 from .._engine.training import (
@@ -50,6 +52,8 @@ FALL_Z = 3.0
 # checkpoint and of the final readout.
 MAX_EVAL_PAIRS = 16_384
 READOUT_PAIRS = 65_536
+# Samples per batched critic call of score_samples.
+POINTWISE_CHUNK = 8_192
 # Fold values that disagree beyond their held-out noise at this chi-square p-value warn.
 FOLD_DISAGREEMENT_P = 1e-3
 # Critics whose bound on their training samples exceeds the held-out one by this many
@@ -306,6 +310,7 @@ class BaseMIEstimator(BaseEstimator, ABC):
             }
             self.selection_penalty_ = penalty
         self._store_estimates(estimates)
+        self._log_partitions = {k: v.detach().cpu() for k, v in estimates["log_partition"].items()}
         return self
 
     def _store_fit(self, prep: Preprocessor, scaffold: FitScaffold, module, result) -> None:
@@ -391,6 +396,43 @@ class BaseMIEstimator(BaseEstimator, ABC):
         problem = self._make_problem(self.critic_, x, y_t, layout, generator)
         with torch.no_grad(), torch_threads(self.n_threads):
             return problem.score()
+
+    def score_samples(self, X, y=None) -> np.ndarray:
+        """Pointwise mutual information of each sample (nats).
+
+        The critics' estimate of ``log p(x, y) / (p(x) p(y))`` at every given pair: each
+        fold critic's log density ratio, normalised by its partition term as read out on its
+        held-out fold at the end of ``fit``, averaged over the fold critics. Its mean over
+        new samples from the data's distribution estimates the critics' held-out bound
+        (``mutual_info_raw_``), not the optimism-corrected ``mutual_info_``. Large values
+        mark pairs the critics find much likelier together than apart. Deterministic;
+        evaluated on the CPU.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            First variable, as in ``fit``.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Second variable, as in ``fit``.
+
+        Returns
+        -------
+        pointwise_mi : ndarray of shape (n_samples,)
+            Estimated pointwise mutual information of each pair, in nats.
+        """
+        check_is_fitted(self, "critic_")
+        x, y_t = self._preprocessed_tensors(self.preprocessor_, X, y)
+        chunk = POINTWISE_CHUNK
+        with torch.no_grad(), torch_threads(self.n_threads):
+            values = [
+                self._pointwise(x[s : s + chunk], y_t[s : s + chunk])
+                for s in range(0, x.shape[0], chunk)
+            ]
+        return torch.cat(values).double().numpy()
+
+    def _pointwise(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """Pointwise MI of preprocessed samples (the joint-against-marginals critics')."""
+        return pointwise_log_ratio(self.critic_, x, y, self._log_partitions["xy"])
 
     # -- helpers ---------------------------------------------------------------------------
 

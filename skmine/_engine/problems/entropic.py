@@ -128,8 +128,8 @@ class EntropicProblem:
             shown = entropies["x"]
         return -objective, shown.mean()
 
-    def _held_out_terms(self) -> tuple[dict, dict[str, Tensor], Tensor]:
-        """Per key: entropy terms, per-critic divergence; the smallest ESS.
+    def _held_out_terms(self) -> tuple[dict, dict[str, Tensor], dict[str, Tensor], Tensor]:
+        """Per key: entropy terms, per-critic divergence and partition term; the smallest ESS.
 
         A key's terms are its per-critic held-out entropy, the held-out samples' influences
         on it, and the reference samples' influences on it (through the partition term;
@@ -146,6 +146,7 @@ class EntropicProblem:
         n_reference = self.eval_reference.shape[1]
         terms = {}
         divergences = {}
+        partitions = {}
         ess = []
         for key in self.columns:
             per_sample = self.cross_entropy[key][layout.held_out]
@@ -158,13 +159,14 @@ class EntropicProblem:
                 estimate = estimate + log_partition
                 mean_t = (t_data * mask).sum(dim=1) / mask.sum(dim=1)
                 divergences[key] = mean_t - log_partition
+                partitions[key] = log_partition
                 ess.append(effective_sample_size(t_reference).min())
                 reference_influence = n_reference * torch.softmax(t_reference, dim=1) - 1.0
             else:
                 estimate, influence = mean_statistics(per_sample, mask)
             terms[key] = (estimate, influence, reference_influence)
         smallest = torch.stack(ess).min() if ess else torch.tensor(float("inf"))
-        return terms, divergences, smallest
+        return terms, divergences, partitions, smallest
 
     def estimates(self, final: bool = False) -> dict:
         """Estimates of the entropies (data units) and the MI; ``final`` changes nothing.
@@ -175,7 +177,7 @@ class EntropicProblem:
         samples (data near a thin manifold), and with 16,384 draws the spiral's MI moved
         by half a nat between the checkpoint's evaluation and a fresh readout.
         """
-        terms, divergences, ess = self._held_out_terms()
+        terms, divergences, partitions, ess = self._held_out_terms()
         out: dict = {}
         for key, (values, influence, reference) in terms.items():
             out[f"h_{key}"] = combine(values, influence, self.layout, reference_variance(reference))
@@ -188,6 +190,7 @@ class EntropicProblem:
                 values, influence, self.layout, reference_variance(sum(reference))
             )
         out["divergences"] = divergences
+        out["log_partition"] = partitions
         out["reference_ess"] = float(ess)
         return out
 
@@ -210,6 +213,31 @@ class EntropicProblem:
         metrics["reference_ess"] = out["reference_ess"]
         metrics["eligible"] = float(out["reference_ess"] >= MIN_EFFECTIVE_REFERENCE_SAMPLES)
         return metrics
+
+
+def pointwise_mutual_info(
+    critics: nn.Module, references: dict, rows: Tensor, dim_x: int, log_partitions: dict
+) -> Tensor:
+    """Each sample's estimated ``log p(x, y) / (p(x) p(y))``, averaged over the critics.
+
+    Each critic estimates its variable's log density as ``log p_ref + T - log Z`` (``Z``
+    its partition term against the reference, ``log_partitions[key]`` per critic); the
+    pointwise MI is ``log p(x, y) - log p(x) - log p(y)``. A variable without a critic has
+    the reference's density. ``rows`` are ``(n, width)`` preprocessed ``[x, y]`` rows; the
+    scaling's Jacobians cancel, so the result is in the data's terms.
+    """
+    k = next(iter(log_partitions.values())).shape[0] if log_partitions else 1
+    values = critics(rows.expand(k, -1, -1))
+    columns = {"xy": slice(0, None), "x": slice(0, dim_x), "y": slice(dim_x, None)}
+    signs = {"xy": 1.0, "x": -1.0, "y": -1.0}
+    total = torch.zeros(rows.shape[0], dtype=rows.dtype, device=rows.device)
+    for key, sign in signs.items():
+        log_density = references[key].log_prob(rows[:, columns[key]]).to(rows.dtype)
+        if key in values:
+            partition = log_partitions[key].to(rows)[:, None]
+            log_density = log_density + (values[key] - partition).mean(dim=0)
+        total = total + sign * log_density
+    return total
 
 
 def reference_variance(influence: Tensor | None) -> Tensor | None:

@@ -162,6 +162,7 @@ class JointMarginalProblem:
                 correct_optimism=self.correct_optimism,
             ),
             "criterion": values[critics],
+            "log_partition": {"xy": objectives.log_mean_exp(t_marginal[critics], dim=1)},
         }
         if self.bound == "jsd":
             joint, _ = mean_statistics(
@@ -207,6 +208,18 @@ class JointMarginalProblem:
         metrics["unit_values"] = torch.tensor([m["estimate"] for m in per_unit])
         metrics["unit_std"] = torch.tensor([m["estimate_std"] for m in per_unit])
         return metrics
+
+
+def pointwise_log_ratio(critics: nn.Module, x: Tensor, y: Tensor, log_partition: Tensor) -> Tensor:
+    """Each sample's estimated ``log p(x, y) / (p(x) p(y))``, averaged over the critics.
+
+    A critic ``T`` at its DV optimum is the log density ratio up to the constant
+    ``log E_Q[exp T]``, its partition term (``log_partition``, one per critic, as read out on
+    its held-out fold); ``x`` and ``y`` are ``(n, dim)`` preprocessed samples.
+    """
+    k = log_partition.shape[0]
+    t = critics(x.expand(k, -1, -1), y.expand(k, -1, -1))
+    return (t - log_partition.to(t)[:, None]).mean(dim=0)
 
 
 def _chunked(critics: nn.Module, x: Tensor, y: Tensor, rows: Tensor, cols: Tensor) -> Tensor:
