@@ -12,7 +12,7 @@ from sklearn.linear_model import LinearRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 
-from skmine.feature_selection import mutual_info_neural
+from skmine.feature_selection import feature_mutual_info, mutual_info_neural
 
 FAST = {"max_iter": 200, "random_state": 0}
 
@@ -42,8 +42,10 @@ def test_close_to_closed_form_gaussian_mi():
     truth = -0.5 * np.log(1 - rhos**2)
     scores = mutual_info_neural(X, y, max_iter=400, random_state=0)
     np.testing.assert_allclose(scores, truth, atol=0.08, rtol=0.12)
-    again, stds = mutual_info_neural(X, y, max_iter=400, random_state=0, return_std=True)
-    np.testing.assert_array_equal(again, scores)
+    result = feature_mutual_info(X, y, max_iter=400, random_state=0)
+    np.testing.assert_array_equal(result.scores, scores)
+    assert result.pvalues is None
+    stds = result.std
     # n_score = 600 samples: the DV bound's sampling noise grows with the MI.
     assert np.all(stds > 0) and np.all(np.diff(stds) > 0) and stds[-1] < 0.1
     assert np.all(np.abs(scores - truth) < 4 * stds + 0.02)
@@ -101,6 +103,17 @@ def test_select_fpr_with_permutation_pvalues():
     assert np.all((pvalues >= 1 / 50 - 1e-12) & (pvalues <= 1))
     selector = SelectFpr(partial(mutual_info_neural, n_permutations=49, **FAST), alpha=0.05)
     assert selector.fit(X, y).get_support()[:3].all()
+    # The selector reads exactly (scores, pvalues): no third array of standard errors.
+    np.testing.assert_array_equal(selector.pvalues_, pvalues)
+    result = feature_mutual_info(X, y, n_permutations=49, **FAST)
+    np.testing.assert_array_equal(result.pvalues, pvalues)
+    np.testing.assert_array_equal(result.scores, scores)
+
+
+def test_return_std_is_gone_in_favour_of_feature_mutual_info():
+    X, y = nonlinear_problem(n=200, n_noise=1)
+    with pytest.raises(TypeError, match="return_std"):
+        mutual_info_neural(X, y, return_std=True)
 
 
 def test_results_identical_across_n_jobs():
@@ -190,9 +203,8 @@ def test_standard_errors_and_null_pvalues_are_calibrated_over_fresh_samples():
         y = rng.normal(size=n)
         X = rng.normal(size=(n, 4))
         X[:, 0] = rho * y + np.sqrt(1 - rho**2) * X[:, 0]
-        s, p, sd = mutual_info_neural(
-            X, y, n_permutations=19, return_std=True, max_iter=300, random_state=seed
-        )
+        result = feature_mutual_info(X, y, n_permutations=19, max_iter=300, random_state=seed)
+        s, p, sd = result.scores, result.pvalues, result.std
         scores.append(s[0])
         stds.append(sd[0])
         null_pvalues.extend(p[1:])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from numbers import Integral
 
 import numpy as np
@@ -30,52 +31,48 @@ EVAL_PAIRS = 4_096
 SELECTION_FRACTION = 0.2
 
 
-@validate_params(
-    {
-        **FIT_CONSTRAINTS,
-        "X": ["array-like", "sparse matrix"],
-        "y": ["array-like"],
-        "discrete_features": [StrOptions({"auto"}), "boolean", "array-like"],
-        "block_size": [Interval(Integral, 1, None, closed="left")],
-        "n_permutations": [Interval(Integral, 0, None, closed="left")],
-        "return_std": ["boolean"],
-        "n_jobs": [Integral, None],
-    },
-    prefer_skip_nested_validation=True,
-)
-def mutual_info_neural(
-    X,
-    y,
-    *,
-    discrete_target: bool | str = "auto",
-    discrete_features: bool | str | np.ndarray = "auto",
-    hidden_layer_sizes=(32,),
-    activation: str = "relu",
-    batch_size: int = 64,
-    learning_rate_init: float = 1e-2,
-    max_iter: int = 400,
-    eval_interval: int = 50,
-    n_iter_no_change: int = 4,
-    tol: float = 1e-3,
-    cv=3,
-    block_size: int = 32,
-    n_permutations: int = 0,
-    return_std: bool = False,
-    verbose: int = 0,
-    n_jobs: int | None = None,
-    device: str | torch.device = "auto",
-    random_state=None,
-):
-    """Mutual information between each feature and the target, by trained neural critics.
+_CONSTRAINTS = {
+    **FIT_CONSTRAINTS,
+    "X": ["array-like", "sparse matrix"],
+    "y": ["array-like"],
+    "discrete_features": [StrOptions({"auto"}), "boolean", "array-like"],
+    "block_size": [Interval(Integral, 1, None, closed="left")],
+    "n_permutations": [Interval(Integral, 0, None, closed="left")],
+    "n_jobs": [Integral, None],
+}
 
-    A score function for :class:`~sklearn.feature_selection.SelectKBest`,
-    :class:`~sklearn.feature_selection.SelectPercentile` and
-    :class:`~sklearn.feature_selection.GenericUnivariateSelect` (bind settings with
-    :func:`functools.partial`), like :func:`~sklearn.feature_selection.mutual_info_regression`
-    and :func:`~sklearn.feature_selection.mutual_info_classif` but for continuous, discrete or
-    multi-output targets alike. Feature ``j``'s score estimates ``I(X_j; Y)`` in nats.
 
-    Parameters
+@dataclass(frozen=True)
+class FeatureMutualInfoResult:
+    """Per-feature neural MI scores with their standard errors and p-values.
+
+    Attributes
+    ----------
+    scores : ndarray of shape (n_features,)
+        Estimated mutual information of each feature with ``y``, in nats, clipped at 0
+        (what :func:`mutual_info_neural` returns).
+    std : ndarray of shape (n_features,)
+        Standard error of each (unclipped) score: from the influence of every held-out
+        sample on its DV bound, or the folds' spread when larger.
+    pvalues : ndarray of shape (n_features,) or None
+        Permutation-test p-values, ``(1 + #{permutations whose statistic is at least the
+        observed one}) / (1 + n_permutations)``; ``None`` when ``n_permutations=0``.
+    """
+
+    scores: np.ndarray
+    std: np.ndarray
+    pvalues: np.ndarray | None
+
+
+def _documented(func):
+    """Fill the parameters and notes shared by the public score functions."""
+    func.__doc__ = func.__doc__.replace("%(parameters)s", _PARAMETERS.lstrip()).replace(
+        "%(notes)s", _NOTES.lstrip()
+    )
+    return func
+
+
+_PARAMETERS = """    Parameters
     ----------
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Features. A sparse matrix is densified one feature block at a time.
@@ -116,9 +113,6 @@ def mutual_info_neural(
     block_size : int, default=32
         Features whose critics are trained together in one batched model. The results do
         not depend on ``n_jobs``, but they do depend on ``block_size``.
-    return_std : bool, default=False
-        Also return each score's standard error (for direct calls: a selector would take a
-        second returned array for p-values).
     verbose : int, default=0
         ``1``: a progress bar on stderr (:mod:`tqdm`) over the feature blocks, with the
         time left.
@@ -143,20 +137,9 @@ def mutual_info_neural(
         Seeds the split and, through one derived seed per feature block, the critics and
         minibatches. With an int, results on the CPU agree for every ``n_jobs`` up to float
         rounding (one torch thread per worker rounds reductions differently on some CPUs).
+"""
 
-    Returns
-    -------
-    scores : ndarray of shape (n_features,)
-        Estimated mutual information of each feature with ``y``, in nats, clipped at 0.
-    pvalues : ndarray of shape (n_features,)
-        Only when ``n_permutations > 0``: ``(1 + #{permutations whose statistic is at least
-        the observed one}) / (1 + n_permutations)``.
-    stds : ndarray of shape (n_features,)
-        Only when ``return_std=True``: the standard error of each (unclipped) score, from the
-        influence of every held-out sample on its DV bound, or the folds' spread when larger
-        (see Notes). Returned last.
-
-    See Also
+_NOTES = """    See Also
     --------
     sklearn.feature_selection.mutual_info_regression : k-NN (KSG) estimate, continuous target.
     sklearn.feature_selection.mutual_info_classif : k-NN estimate, discrete target.
@@ -204,7 +187,55 @@ def mutual_info_neural(
     .. [1] M. I. Belghazi et al., "Mutual Information Neural Estimation", ICML 2018.
     .. [2] R. D. Hjelm et al., "Learning deep representations by mutual information
        estimation and maximization", ICLR 2019.
+"""
 
+
+@validate_params(_CONSTRAINTS, prefer_skip_nested_validation=True)
+@_documented
+def mutual_info_neural(
+    X,
+    y,
+    *,
+    discrete_target: bool | str = "auto",
+    discrete_features: bool | str | np.ndarray = "auto",
+    hidden_layer_sizes=(32,),
+    activation: str = "relu",
+    batch_size: int = 64,
+    learning_rate_init: float = 1e-2,
+    max_iter: int = 400,
+    eval_interval: int = 50,
+    n_iter_no_change: int = 4,
+    tol: float = 1e-3,
+    cv=3,
+    block_size: int = 32,
+    n_permutations: int = 0,
+    verbose: int = 0,
+    n_jobs: int | None = None,
+    device: str | torch.device = "auto",
+    random_state=None,
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+    """Mutual information between each feature and the target, by trained neural critics.
+
+    A score function for :class:`~sklearn.feature_selection.SelectKBest`,
+    :class:`~sklearn.feature_selection.SelectPercentile` and
+    :class:`~sklearn.feature_selection.GenericUnivariateSelect` (bind settings with
+    :func:`functools.partial`), like :func:`~sklearn.feature_selection.mutual_info_regression`
+    and :func:`~sklearn.feature_selection.mutual_info_classif` but for continuous, discrete or
+    multi-output targets alike. Feature ``j``'s score estimates ``I(X_j; Y)`` in nats. With
+    ``n_permutations > 0`` it returns ``(scores, pvalues)``, as
+    :class:`~sklearn.feature_selection.SelectFpr`, ``SelectFdr`` and ``SelectFwe`` expect;
+    :func:`feature_mutual_info` gives the scores' standard errors as well.
+
+    %(parameters)s
+    Returns
+    -------
+    scores : ndarray of shape (n_features,)
+        Estimated mutual information of each feature with ``y``, in nats, clipped at 0.
+    pvalues : ndarray of shape (n_features,)
+        Only when ``n_permutations > 0``: ``(1 + #{permutations whose statistic is at least
+        the observed one}) / (1 + n_permutations)``.
+
+    %(notes)s
     Examples
     --------
     >>> from functools import partial
@@ -218,6 +249,90 @@ def mutual_info_neural(
     >>> selector.get_support().nonzero()[0]
     array([0])
     """
+    result = _score_features(X, y, **_settings(locals()))
+    return result.scores if result.pvalues is None else (result.scores, result.pvalues)
+
+
+@validate_params(_CONSTRAINTS, prefer_skip_nested_validation=True)
+@_documented
+def feature_mutual_info(
+    X,
+    y,
+    *,
+    discrete_target: bool | str = "auto",
+    discrete_features: bool | str | np.ndarray = "auto",
+    hidden_layer_sizes=(32,),
+    activation: str = "relu",
+    batch_size: int = 64,
+    learning_rate_init: float = 1e-2,
+    max_iter: int = 400,
+    eval_interval: int = 50,
+    n_iter_no_change: int = 4,
+    tol: float = 1e-3,
+    cv=3,
+    block_size: int = 32,
+    n_permutations: int = 0,
+    verbose: int = 0,
+    n_jobs: int | None = None,
+    device: str | torch.device = "auto",
+    random_state=None,
+) -> FeatureMutualInfoResult:
+    """Each feature's neural MI with the target, with standard errors and p-values.
+
+    The same critics, training and estimates as :func:`mutual_info_neural` (same arguments,
+    same scores for the same ``random_state``), returned as one result with the standard
+    error of every score and, when ``n_permutations > 0``, its permutation p-value.
+
+    %(parameters)s
+    Returns
+    -------
+    result : FeatureMutualInfoResult
+        ``scores`` (nats, clipped at 0), ``std`` and ``pvalues`` (``None`` without
+        permutations).
+
+    %(notes)s
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmine.feature_selection import feature_mutual_info
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(2000, 3))
+    >>> y = X[:, 0] + 0.5 * rng.normal(size=2000)
+    >>> result = feature_mutual_info(X, y, random_state=0)
+    >>> int(np.argmax(result.scores)), bool(result.std[0] < 0.1)
+    (0, True)
+    """
+    return _score_features(X, y, **_settings(locals()))
+
+
+def _settings(arguments: dict) -> dict:
+    """A public function's keyword arguments, for :func:`_score_features`."""
+    return {k: v for k, v in arguments.items() if k not in ("X", "y")}
+
+
+def _score_features(
+    X,
+    y,
+    *,
+    discrete_target: bool | str = "auto",
+    discrete_features: bool | str | np.ndarray = "auto",
+    hidden_layer_sizes=(32,),
+    activation: str = "relu",
+    batch_size: int = 64,
+    learning_rate_init: float = 1e-2,
+    max_iter: int = 400,
+    eval_interval: int = 50,
+    n_iter_no_change: int = 4,
+    tol: float = 1e-3,
+    cv=3,
+    block_size: int = 32,
+    n_permutations: int = 0,
+    verbose: int = 0,
+    n_jobs: int | None = None,
+    device: str | torch.device = "auto",
+    random_state=None,
+) -> FeatureMutualInfoResult:
+    """The engine behind the public score functions (arguments already validated)."""
     X, y = validate_features_target(X, y)
     n_samples, n_features = X.shape
     sizes = hidden_sizes(hidden_layer_sizes)
@@ -270,13 +385,13 @@ def mutual_info_neural(
             bar.update(block[0].size)
     if bar is not None:
         bar.close()
-    scores = np.maximum(np.concatenate([r[0] for r in results]), 0.0)
-    out = [scores]
-    if n_permutations:
-        out.append(np.concatenate([r[1] for r in results]))
-    if return_std:
-        out.append(np.concatenate([r[2] for r in results]))
-    return out[0] if len(out) == 1 else tuple(out)
+    estimates = np.concatenate([r[0] for r in results])
+    pvalues = np.concatenate([r[1] for r in results]) if n_permutations else None
+    return FeatureMutualInfoResult(
+        scores=np.maximum(estimates, 0.0),
+        std=np.concatenate([r[2] for r in results]),
+        pvalues=pvalues,
+    )
 
 
 def _score_block(
