@@ -400,13 +400,15 @@ class BaseMIEstimator(BaseEstimator, ABC):
     def score_samples(self, X, y=None) -> np.ndarray:
         """Pointwise mutual information of each sample (nats).
 
-        The critics' estimate of ``log p(x, y) / (p(x) p(y))`` at every given pair: each
-        fold critic's log density ratio, normalised by its partition term as read out on its
-        held-out fold at the end of ``fit``, averaged over the fold critics. Its mean over
-        new samples from the data's distribution estimates the critics' held-out bound
-        (``mutual_info_raw_``), not the optimism-corrected ``mutual_info_``. Large values
-        mark pairs the critics find much likelier together than apart. Deterministic;
-        evaluated on the CPU.
+        The critics' estimate of ``log p(x, y) / (p(x) p(y))`` at every given pair, averaged
+        over the fold critics. A ``MINE`` or ``DeepInfoMaxJSD`` critic estimates this log
+        density ratio up to its partition term, read out on its held-out fold at the end of
+        ``fit``; ``MINEE`` takes ``log p(x, y) - log p(x) - log p(y)``, each log density the
+        reference's plus its critic's normalised log ratio (the scaling's Jacobians
+        cancel), and needs a fit with ``y``. The mean over new samples from the data's
+        distribution estimates the held-out value ``mutual_info_raw_``, not the
+        optimism-corrected ``mutual_info_``. Large values mark pairs the critics find much
+        likelier together than apart. Deterministic; evaluated on the CPU.
 
         Parameters
         ----------
@@ -421,6 +423,7 @@ class BaseMIEstimator(BaseEstimator, ABC):
             Estimated pointwise mutual information of each pair, in nats.
         """
         check_is_fitted(self, "critic_")
+        self._check_pointwise(y)
         x, y_t = self._preprocessed_tensors(self.preprocessor_, X, y)
         chunk = POINTWISE_CHUNK
         with torch.no_grad(), torch_threads(self.n_threads):
@@ -429,6 +432,9 @@ class BaseMIEstimator(BaseEstimator, ABC):
                 for s in range(0, x.shape[0], chunk)
             ]
         return torch.cat(values).double().numpy()
+
+    def _check_pointwise(self, y) -> None:
+        """Raise when ``score_samples`` cannot apply to this fit and ``y``; optional."""
 
     def _pointwise(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """Pointwise MI of preprocessed samples (the joint-against-marginals critics')."""

@@ -6,11 +6,9 @@ import math
 import warnings
 from numbers import Integral, Real
 
-import numpy as np
 import torch
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from .._engine.marginal import check_no_point_masses
@@ -183,8 +181,7 @@ class MINEE(BaseMIEstimator):
     >>> est = MINEE(random_state=0).fit(X, y)
     >>> bool(abs(est.mutual_info_ - true_mi) < 0.1)
     True
-    >>> import numpy as np
-    >>> entropy_of_standard_normal = 0.5 * np.log(2 * np.pi * np.e)  # 1.419 nats
+    >>>     >>> entropy_of_standard_normal = 0.5 * np.log(2 * np.pi * np.e)  # 1.419 nats
     >>> bool(abs(est.entropy_x_ - entropy_of_standard_normal) < 0.1)
     True
     """
@@ -300,29 +297,7 @@ class MINEE(BaseMIEstimator):
             log_jacobian=self._log_jacobians(x, y),
         )
 
-    def score_samples(self, X, y=None) -> np.ndarray:
-        """Pointwise mutual information of each sample (nats).
-
-        ``log p(x, y) - log p(x) - log p(y)`` at every given pair, each log density being the
-        reference's plus its critic's log density ratio (normalised by the critic's partition
-        term against the reference, as read out at the end of ``fit``), averaged over the
-        fold critics; the scaling's Jacobians cancel. Its mean over new samples from the
-        data's distribution estimates the held-out MI, ``mutual_info_raw_``. Only for an
-        estimator fitted with ``y``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            First variable, as in ``fit``.
-        y : array-like of shape (n_samples,) or (n_samples, n_targets)
-            Second variable, as in ``fit``.
-
-        Returns
-        -------
-        pointwise_mi : ndarray of shape (n_samples,)
-            Estimated pointwise mutual information of each pair, in nats.
-        """
-        check_is_fitted(self, "critic_")
+    def _check_pointwise(self, y) -> None:
         if "xy" not in self.references_:
             raise ValueError(
                 "score_samples is the pointwise mutual information between X and y, but this "
@@ -333,7 +308,6 @@ class MINEE(BaseMIEstimator):
                 "score_samples needs y: this MINEE was fitted on (X, y) and gives the "
                 "pointwise mutual information of each pair"
             )
-        return super().score_samples(X, y)
 
     def _pointwise(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         rows = torch.cat([x, y], dim=1)

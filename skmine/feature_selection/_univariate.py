@@ -249,7 +249,7 @@ def mutual_info_neural(
     >>> selector.get_support().nonzero()[0]
     array([0])
     """
-    result = _score_features(X, y, **_settings(locals()))
+    result = _score_features(X, y, locals())
     return result.scores if result.pvalues is None else (result.scores, result.pvalues)
 
 
@@ -302,52 +302,34 @@ def feature_mutual_info(
     >>> int(np.argmax(result.scores)), bool(result.std[0] < 0.1)
     (0, True)
     """
-    return _score_features(X, y, **_settings(locals()))
+    return _score_features(X, y, locals())
 
 
-def _settings(arguments: dict) -> dict:
-    """A public function's keyword arguments, for :func:`_score_features`."""
-    return {k: v for k, v in arguments.items() if k not in ("X", "y")}
+def _score_features(X, y, arguments: dict) -> FeatureMutualInfoResult:
+    """The engine behind the public score functions.
 
-
-def _score_features(
-    X,
-    y,
-    *,
-    discrete_target: bool | str = "auto",
-    discrete_features: bool | str | np.ndarray = "auto",
-    hidden_layer_sizes=(32,),
-    activation: str = "relu",
-    batch_size: int = 64,
-    learning_rate_init: float = 1e-2,
-    max_iter: int = 400,
-    eval_interval: int = 50,
-    n_iter_no_change: int = 4,
-    tol: float = 1e-3,
-    cv=3,
-    block_size: int = 32,
-    n_permutations: int = 0,
-    verbose: int = 0,
-    n_jobs: int | None = None,
-    device: str | torch.device = "auto",
-    random_state=None,
-) -> FeatureMutualInfoResult:
-    """The engine behind the public score functions (arguments already validated)."""
+    ``arguments`` are a public function's (already validated) keyword arguments, its
+    ``locals()``.
+    """
+    p = {k: v for k, v in arguments.items() if k not in ("X", "y")}
+    n_permutations, n_jobs, block_size = p["n_permutations"], p["n_jobs"], p["block_size"]
     X, y = validate_features_target(X, y)
     n_samples, n_features = X.shape
-    sizes = hidden_sizes(hidden_layer_sizes)
-    discrete_mask = discrete_mask_of(discrete_features, X)
-    scaffold = prepare_fit(X, y, cv=cv, random_state=random_state, device=device, n_threads=None)
+    sizes = hidden_sizes(p["hidden_layer_sizes"])
+    discrete_mask = discrete_mask_of(p["discrete_features"], X)
+    scaffold = prepare_fit(
+        X, y, cv=p["cv"], random_state=p["random_state"], device=p["device"], n_threads=None
+    )
     seed, device = scaffold.seed, scaffold.device
-    prep = Preprocessor("rank-gaussian", discrete_target, seed).fit(first_column(X), y)
+    prep = Preprocessor("rank-gaussian", p["discrete_target"], seed).fit(first_column(X), y)
     y_all = prep.transform_y(y, n_samples)
     config = TrainingConfig(
-        max_iter=max_iter,
-        learning_rate=learning_rate_init,
-        eval_interval=eval_interval,
+        max_iter=p["max_iter"],
+        learning_rate=p["learning_rate_init"],
+        eval_interval=p["eval_interval"],
         early_stopping=True,
-        n_iter_no_change=n_iter_no_change,
-        tol=tol,
+        n_iter_no_change=p["n_iter_no_change"],
+        tol=p["tol"],
         max_grad_norm=None,
         verbose=0,
         checkpoint="per_unit",
@@ -355,8 +337,8 @@ def _score_features(
     )
     settings = {
         "hidden_layer_sizes": sizes,
-        "activation": activation,
-        "batch_size": batch_size,
+        "activation": p["activation"],
+        "batch_size": p["batch_size"],
         "n_permutations": n_permutations,
         "config": config,
         "device": device,
@@ -367,7 +349,7 @@ def _score_features(
     layouts = (selection_layout(scaffold.folds, SELECTION_FRACTION, scaffold.rng), scaffold.layout)
     starts = range(0, n_features, block_size)
     block_seeds = np.random.SeedSequence(seed).generate_state(len(starts))
-    bar = progress_bar(n_features, "features", enabled=verbose >= 1)
+    bar = progress_bar(n_features, "features", enabled=p["verbose"] >= 1)
     blocks = Parallel(n_jobs=n_jobs, return_as="generator")(
         delayed(_score_block)(
             encode_features(X[:, s : s + block_size], discrete_mask[s : s + block_size], seed),
