@@ -11,12 +11,12 @@ Tasks (as in the paper, N=400 samples): MG(0.9) (truth 0.408 nats) and HG(0.9, 6
 The curve is the estimator's MI estimate on a fresh sample of 20,000 pairs
 (``fit(..., eval_set=...)``), which measures the critics, not the noise of a small held-out
 split. Printed: iterations until the curve stays within 10% of the truth (median over seeds)
-and the final reported ``mutual_info_``. Plots go to ``benchmarks/results/``.
+and the final reported ``mutual_info_``. Plots go to ``benchmarks/archive/results/``.
 
 Usage::
 
-    python benchmarks/seed_reproduction.py --settings defaults --seeds 5
-    python benchmarks/seed_reproduction.py --settings paper --max-iter 25000 --device cuda
+    python benchmarks/archive/seed_reproduction.py --settings defaults --seeds 5
+    python benchmarks/archive/seed_reproduction.py --settings paper --max-iter 25000 --device cuda
 """
 
 from __future__ import annotations
@@ -80,7 +80,9 @@ def main() -> None:
     )
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--tasks", nargs="+", choices=list(TASKS), default=list(TASKS))
-    parser.add_argument("--plot", default="benchmarks/results/seed_reproduction_{settings}.png")
+    parser.add_argument(
+        "--plot", default="benchmarks/archive/results/seed_reproduction_{settings}.png"
+    )
     args = parser.parse_args()
     max_iter = args.max_iter or (25_000 if args.settings == "paper" else 0)
 

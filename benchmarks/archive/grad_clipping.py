@@ -1,13 +1,13 @@
 """Does gradient-norm clipping slow MINE down? Iterations to within 10% of the truth.
 
 The numbers that chose ``MINE``'s default ``max_grad_norm=10.0`` are in
-``benchmarks/results/grad_clipping.md``.
+``benchmarks/archive/results/grad_clipping.md``.
 
 Runs MINE on the MI-NEE paper's tasks (seed 003: MG(0.9) and HG(0.9, 6)) with several
 ``max_grad_norm`` values and reports, per setting, the median over seeds of the first
 iteration from which the best-so-far bound on a large independent test sample stays within
 10% of the true MI (the bound is evaluated every 50 iterations), and the final held-out
-estimate. Usage: ``python benchmarks/grad_clipping.py [--jobs N]``.
+estimate. Usage: ``python benchmarks/archive/grad_clipping.py [--jobs N]``.
 """
 
 from __future__ import annotations

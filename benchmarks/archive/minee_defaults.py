@@ -11,7 +11,7 @@ same run. Two tables are printed:
 * **Entropies**: ``MINEE().fit(X).entropy_x_`` against closed forms (Gaussian, Student-t,
   uniform box, exponential; 1-5 dimensions), old and new.
 
-Usage: ``python benchmarks/minee_defaults.py [--n-samples 5000] [--seeds 1] [--jobs 2]``
+Usage: ``python benchmarks/archive/minee_defaults.py [--n-samples 5000] [--seeds 1] [--jobs 2]``
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 from scipy.special import digamma, gammaln
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def student_t_entropy(dim: int, df: float) -> float:

@@ -10,9 +10,9 @@ the table compares, at the restored checkpoint:
 
 ::
 
-    python benchmarks/held_out_lift.py                       # MG(0.9) N=400, 6 seeds, ...
-    python benchmarks/held_out_lift.py --tasks "dense-gauss 5x5" --n-samples 5000 --seeds 2
-    python benchmarks/held_out_lift.py --seeds 10 --scaling standard
+    python benchmarks/archive/held_out_lift.py                       # MG(0.9) N=400, 6 seeds, ...
+    python benchmarks/archive/held_out_lift.py --tasks "dense-gauss 5x5" --n-samples 5000 --seeds 2
+    python benchmarks/archive/held_out_lift.py --seeds 10 --scaling standard
 """
 
 from __future__ import annotations
