@@ -1,10 +1,19 @@
-"""Helpers shared by the benchmark scripts: convergence measures and table printing."""
+"""Helpers shared by the benchmark scripts: the run's environment, convergence measures and
+table printing."""
 
 from __future__ import annotations
 
+import os
+import platform
+import subprocess
+import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
 
 # MINE's and DeepInfoMaxJSD's critic before the deeper default (two layers of 100 at a
 # learning rate of 1e-3, no weight decay, no radial features), for old-against-new
@@ -15,6 +24,49 @@ PREVIOUS_CRITIC = {
     "weight_decay": 0.0,
     "radial_features": False,
 }
+
+
+def git(*args: str) -> str:
+    """Output of a git command run in the repository."""
+    return subprocess.run(
+        ["git", *args], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def environment(threads: int = 0) -> dict:
+    """What a result file records about its run: commit, package versions, machine, threads, load.
+
+    ``threads`` is the torch thread count the fits were given (0: torch's default). Add
+    ``load_average_at_end`` when the run is over.
+    """
+    import sklearn
+    import torch
+
+    return {
+        "commit": git("rev-parse", "--short", "HEAD")
+        + ("+dirty" if git("status", "--porcelain", "--untracked-files=no") else ""),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "scikit-learn": sklearn.__version__,
+        "numpy": np.__version__,
+        "machine": f"{platform.machine()}, {os.cpu_count()} logical CPUs, {platform.platform()}",
+        "torch_threads": threads or torch.get_num_threads(),
+        "load_average_at_start": os.getloadavg()[0],
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+    }
+
+
+def environment_line(env: dict) -> str:
+    """One sentence naming a run's commit, date, machine, versions, threads and load."""
+    line = (
+        f"Commit {env['commit']}, {env['date']}; {env['machine']}; Python {env['python']}, "
+        f"torch {env['torch']}, scikit-learn {env['scikit-learn']}; "
+        f"torch threads: {env['torch_threads']}; load average {env['load_average_at_start']:.2f}"
+        " at the start"
+    )
+    if "load_average_at_end" in env:
+        line += f", {env['load_average_at_end']:.2f} at the end"
+    return line + "."
 
 
 def iterations_to_stay_within(

@@ -16,21 +16,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import subprocess
 import time
 import warnings
-from pathlib import Path
 
-import sklearn
-import torch
+from _common import RESULTS, environment, environment_line
 
 import skmine
 import skmine._engine.training as training
 from skmine.datasets import TASKS
 
-RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
 ESTIMATORS = {"mine": "MINE", "dim": "DeepInfoMaxJSD", "minee": "MINEE"}
 
 
@@ -98,16 +92,10 @@ def main(argv: list[str] | None = None) -> int:
     rows = [
         profile(ESTIMATORS[e], args.task, n, args.seed) for e in args.estimators for n in args.sizes
     ]
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
-    ).stdout.strip()
+    env = environment()
     header = (
-        f"Commit {commit}, {time.strftime('%Y-%m-%d %H:%M')}; {platform.machine()}, "
-        f"{os.cpu_count()} logical CPUs; Python {platform.python_version()}, torch "
-        f"{torch.__version__}, scikit-learn {sklearn.__version__}; {torch.get_num_threads()} "
-        f"torch threads; load average {os.getloadavg()[0]:.2f}; task {args.task}, seed "
-        f"{args.seed}. 'other' is preprocessing, set-up and the final readout (with the "
-        "variant choice).\n\n"
+        f"{environment_line(env)} Task {args.task}, seed {args.seed}. 'other' is "
+        "preprocessing, set-up and the final readout (with the variant choice).\n\n"
     )
     lines = [
         "| estimator | N | fit s | training steps s | evaluations s | other s | iterations "
@@ -125,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "profile_fit.md").write_text(text + "\n")
     (RESULTS / "profile_fit.json").write_text(
-        json.dumps({"commit": commit, "threads": torch.get_num_threads(), "rows": rows}, indent=1)
+        json.dumps({"environment": env, "rows": rows}, indent=1)
     )
     return 0
 

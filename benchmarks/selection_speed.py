@@ -15,21 +15,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import subprocess
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
-import sklearn
-import torch
+from _common import RESULTS, environment, environment_line
 from sklearn.feature_selection import mutual_info_regression
 
 from skmine.feature_selection import JointMutualInfoSelector, mutual_info_neural
-
-RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
 
 
 def problem(n_samples: int, n_features: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -77,16 +70,8 @@ def main(argv: list[str] | None = None) -> int:
             np.flatnonzero(selector.get_support()),
         )
     )
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
-    ).stdout.strip()
-    header = (
-        f"Commit {commit}, {time.strftime('%Y-%m-%d %H:%M')}; {platform.machine()}, "
-        f"{os.cpu_count()} logical CPUs; Python {platform.python_version()}, torch "
-        f"{torch.__version__}, scikit-learn {sklearn.__version__}; {torch.get_num_threads()} "
-        f"torch threads; load average {os.getloadavg()[0]:.2f}; N={args.samples}; features 0-2 "
-        "informative.\n\n"
-    )
+    env = environment()
+    header = f"{environment_line(env)} N={args.samples}; features 0-2 informative.\n\n"
     lines = ["| method | features | seconds | top / selected features |", "|---|---:|---:|---|"]
     for name, n_features, seconds, top in rows:
         shown = "" if top is None else ", ".join(str(int(j)) for j in top)
@@ -96,7 +81,13 @@ def main(argv: list[str] | None = None) -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "selection_speed.md").write_text(text + "\n")
     (RESULTS / "selection_speed.json").write_text(
-        json.dumps([{"method": r[0], "features": r[1], "seconds": r[2]} for r in rows], indent=1)
+        json.dumps(
+            {
+                "environment": env,
+                "rows": [{"method": r[0], "features": r[1], "seconds": r[2]} for r in rows],
+            },
+            indent=1,
+        )
     )
     return 0
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -27,9 +26,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _common import RESULTS, ROOT, environment, git
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "results"
 # The last revision before the engine and speed work (sequential variants, patience 10).
 DEFAULT_BASELINE = "1b1d817"
 TASKS = [
@@ -85,31 +83,6 @@ def knn_fit(task: str, n: int, seed: int) -> dict:
     start = time.perf_counter()
     estimate = ksg_mutual_info(X, y, n_neighbors=3, random_state=seed)
     return {"seconds": time.perf_counter() - start, "estimate": float(estimate), "truth": truth}
-
-
-def git(*args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=ROOT, capture_output=True, text=True, check=True
-    ).stdout.strip()
-
-
-def environment(threads: int, baseline: str) -> dict:
-    import sklearn
-    import torch
-
-    return {
-        "commit": git("rev-parse", "--short", "HEAD")
-        + ("+dirty" if git("status", "--porcelain", "--untracked-files=no") else ""),
-        "baseline": git("rev-parse", "--short", baseline),
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "scikit-learn": sklearn.__version__,
-        "numpy": np.__version__,
-        "machine": f"{platform.machine()}, {os.cpu_count()} logical CPUs, {platform.platform()}",
-        "torch_threads": threads or torch.get_num_threads(),
-        "load_average_at_start": os.getloadavg()[0],
-        "date": time.strftime("%Y-%m-%d %H:%M"),
-    }
 
 
 def relative_error(row: dict) -> float:
@@ -209,7 +182,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", default="speed", help="name of the result files")
     args = parser.parse_args(argv)
 
-    env = environment(args.threads, args.baseline)
+    env = environment(args.threads)
+    env["baseline"] = git("rev-parse", "--short", args.baseline)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         old = Path(tmp) / "baseline"
