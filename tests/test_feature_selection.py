@@ -171,8 +171,8 @@ def test_bad_discrete_features_are_rejected():
 def readme_select_fpr_example() -> str:
     """The README's ``SelectFpr(...)`` line, exactly as printed there."""
     readme = Path(__file__).resolve().parents[1] / "README.md"
-    [line] = [row for row in readme.read_text().splitlines() if row.startswith("SelectFpr(")]
-    return line
+    [line] = [row for row in readme.read_text().splitlines() if " = SelectFpr(" in row]
+    return line.split(" = ", 1)[1]
 
 
 def test_readme_select_fpr_example_selects_the_informative_feature():
