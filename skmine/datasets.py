@@ -2,8 +2,8 @@
 
 Each generator returns ``(X, y, mutual_info)``: ``X`` of shape ``(n_samples, dim_x)``,
 ``y`` of shape ``(n_samples, dim_y)`` (or ``(n_samples,)`` when ``dim_y == 1``) and the true
-MI in nats. The families are those of the MI-estimation literature: the seeds' MG(rho) and
-HG(rho, d) [1]_; dense and sparse multivariate Gaussians, Student-t, MI-preserving
+MI in nats. The families are those of the MI-estimation literature: the MI-NEE paper's MG(rho)
+and HG(rho, d) [1]_; dense and sparse multivariate Gaussians, Student-t, MI-preserving
 transforms, additive uniform noise and bimodal marginals [2]_. Each is written from its
 definition. :data:`TASKS` catalogues named instances for benchmarks.
 

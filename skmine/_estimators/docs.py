@@ -169,9 +169,9 @@ COMMON_ATTRIBUTES = """    mutual_info_raw_ : float
         ``"max_iter"``, ``"early_stopping"``, ``"non_finite"`` or ``"interrupted"``.
     critic_ : torch.nn.Module
         The trained critics at their best checkpoint, stacked on a leading axis (one per
-        fold, then one per fold for the half-size critics of the bias correction), on the
-        CPU: ``critic_(x, y)`` takes ``(n_critics, n, dim)`` inputs (:class:`MINEE`'s
-        ``critic_(rows)`` takes the joint rows and returns a dict per variable).
+        fold, of the kept critic variant), on the CPU: ``critic_(x, y)`` takes
+        ``(n_critics, n, dim)`` inputs (:class:`MINEE`'s ``critic_(rows)`` takes the joint
+        rows and returns a dict per variable).
     device_ : torch.device
         Where the critic was trained.
     classes_ : ndarray

@@ -48,16 +48,16 @@ class MINEE(BaseMIEstimator):
         widened by ``reference_margin`` (the paper's choice). ``"gaussian"``: the Gaussian
         fitted to the training data (joint for ``(X, Y)``, its blocks for ``X`` and ``Y``);
         then ``I = I_gauss + D_XY - D_X - D_Y`` and the divergences are small on
-        near-Gaussian data. The default was chosen by measurement (``benchmarks/
-        seed_reproduction.py``): far fewer reference samples land where there are no data,
-        so it stays accurate in higher dimension (see Notes).
+        near-Gaussian data. It is the default because far fewer of its samples land where
+        there are no data, so it stays accurate in higher dimension (see Notes;
+        ``benchmarks/archive/seed_reproduction.py``).
     reference_size : int, default=1
         Reference samples per data sample in each minibatch (the paper used 10 and 300).
         Fresh ones are drawn at every step, so the critics never see a reference sample
         twice; one draw of the joint reference serves all three critics (the references
         of ``X`` and ``Y`` are its marginals). One per data sample, with the ``"auto"``
         batches, was as accurate as two with batches of 128 on the MI benchmark and keeps a
-        fit within 2x a ``MINE`` fit (``benchmarks/minee_defaults.py``).
+        fit within 2x a ``MINE`` fit (``benchmarks/archive/minee_defaults.py``).
     reference_margin : float, default=0.05
         Widening of the uniform reference's box, as a fraction of its width on each side.
     batch_size : int or "auto", default="auto"
@@ -124,16 +124,16 @@ class MINEE(BaseMIEstimator):
     CDF to a standard normal (``g_j = Φ⁻¹ ∘ F_j``), which suits the Gaussian reference
     whatever the marginals: heavy tails (Cauchy), bounded supports (uniform boxes), skew.
     Its log-Jacobian is ``log f_j(x_j) - log φ(g_j(x_j))``, and ``-log f_j`` is estimated
-    per sample by the 1-D m-spacing estimator (:mod:`skmine._marginal`, window
+    per sample by the 1-D m-spacing estimator (``skmine._engine.marginal``, window
     ``n^(1/3)``; bias below 0.01 nats at ``n = 5,000`` on every marginal measured). So
     ``entropy_x_ = Σ_j ĥ(X_j) + [Ĥ(g(X)) - Σ_j E(-log φ(g_j(X_j)))]``: the 1-D marginal
     entropies are spacing estimates, and only the bracket, minus the total correlation of
     ``X``, which no per-coordinate map changes, is neural (the reference's cross-entropy
     minus the critic's divergence). In the MI the 1-D terms cancel sample by sample, so
-    ``mutual_info_`` is purely neural. ``"standard"`` (a constant log-Jacobian) is the
-    former default; with heavy tails or bounded support its Gaussian reference is a poor
-    match and the three entropy bounds can disagree by nats (``benchmarks/
-    minee_defaults.py`` measures both).
+    ``mutual_info_`` is purely neural. ``"standard"`` (a constant log-Jacobian) suits
+    near-Gaussian data only: with heavy tails or bounded support its Gaussian reference is a
+    poor match and the three entropy bounds can disagree by nats
+    (``benchmarks/archive/minee_defaults.py`` measures both).
 
     **Refusals.** A held-out MI below ``-max(0.05, 4 std)`` nats is impossible for a true
     MI and beyond the held-out noise: ``fit`` raises a ``ValueError`` that says why instead

@@ -1,6 +1,6 @@
 """Command line: ``skmine`` (or ``python -m skmine``).
 
-With no arguments it estimates MI on the seeds' benchmarks (the README's main-job command);
+With no arguments it estimates MI on the MI-NEE paper's two tasks (``python -m skmine``);
 ``skmine estimate data.csv --x a,b --y c`` estimates MI between columns of a CSV file and
 ``skmine select data.csv --target c --k 10`` ranks its features by MI with a target.
 
@@ -40,7 +40,7 @@ skmine demo: mutual information (nats) on two tasks whose true value is known, b
 estimator and by each neural estimator with its defaults. About 1-2 minutes on 2 idle cores
 (several times longer when another program keeps a core busy).
   MG(0.9), N=400:     an equal mixture of two 2-D Gaussians with correlations +0.9 and -0.9
-                      (X, y scalar); truth by numerical integration. The seeds' benchmark.
+                      (X, y scalar); truth by numerical integration. Slow to learn for MINE.
   HG(0.9, 6), N=5000: 6 independent pairs (X_i, y_i) with correlation 0.9; truth
                       -3 ln(1 - 0.81) = 4.982 nats.
   KSG (k=3):          the Kraskov-Stoegbauer-Grassberger k-nearest-neighbour estimator.
