@@ -26,7 +26,9 @@ def ksg_mutual_info(X, y, *, n_neighbors: int = 3, random_state=None) -> float:
     Parameters
     ----------
     X : array-like of shape (n_samples, dim_x)
+        Samples of the first variable.
     y : array-like of shape (n_samples,) or (n_samples, dim_y)
+        Samples of the second variable, row-aligned with ``X``.
     n_neighbors : int, default=3
         ``k`` of the estimator.
     random_state : int, RandomState instance or None

@@ -70,6 +70,20 @@ class ConcatCritic(nn.Module):
         self.net = _mlp(dim_x + dim_y, hidden_layer_sizes, activation)
 
     def forward(self, x: Tensor, y: Tensor | None = None) -> Tensor:
+        """Score each pair: ``T(x_i, y_i)``.
+
+        Parameters
+        ----------
+        x : Tensor of shape (n, dim_x)
+            First variable.
+        y : Tensor of shape (n, dim_y) or None, default=None
+            Second variable; ``None`` (or zero columns) scores ``x`` alone.
+
+        Returns
+        -------
+        Tensor of shape (n,)
+            The critic's value for each row.
+        """
         z = x if y is None or y.shape[1] == 0 else torch.cat([x, y], dim=1)
         return self.net(z).squeeze(-1)
 
@@ -149,7 +163,20 @@ class BatchedConcatCritic(nn.Module):
         self.register_buffer("radial_mask", None)
 
     def select(self, critics: slice, radial_features: bool) -> BatchedConcatCritic:
-        """A module of ``critics`` only; without the radial inputs when they are off."""
+        """A module of ``critics`` only; without the radial inputs when they are off.
+
+        Parameters
+        ----------
+        critics : slice
+            The critics to keep, along the critic axis.
+        radial_features : bool
+            Whether the kept critics use their radial inputs.
+
+        Returns
+        -------
+        BatchedConcatCritic
+            A new module holding copies of the kept critics' weights.
+        """
         widths = [w.shape[-1] for w in self.weights[:-1]]
         out = BatchedConcatCritic(
             len(range(*critics.indices(self.n_critics))),
@@ -169,6 +196,20 @@ class BatchedConcatCritic(nn.Module):
         return out.to(self.weights[0].device)
 
     def forward(self, x: Tensor, y: Tensor) -> Tensor:
+        """Score each critic's pairs: critic ``j`` scores ``(x[j, i], y[j, i])``.
+
+        Parameters
+        ----------
+        x : Tensor of shape (n_critics, n, dim_x)
+            First variable, per critic.
+        y : Tensor of shape (n_critics, n, dim_y)
+            Second variable, per critic (``dim_y`` may be 0).
+
+        Returns
+        -------
+        Tensor of shape (n_critics, n)
+            Each critic's value for each row.
+        """
         w0, b0 = self.weights[0], self.biases[0]
         # The first layer splits into an x part and a y part, so a shared y is never copied
         # once per critic before the product.
@@ -264,6 +305,7 @@ def make_critic(
     Returns
     -------
     nn.Module
+        ``forward(x, y)`` on ``(n, dim)`` inputs returns ``(n,)`` scores.
     """
     if critic is None:
         return ConcatCritic(dim_x, dim_y, hidden_layer_sizes, activation)
@@ -310,6 +352,18 @@ class StackedCritics(nn.Module):
         self._template = [modules[0]]
 
     def train(self, mode: bool = True) -> StackedCritics:
+        """Set training mode, on the stacked critics and on the template they run through.
+
+        Parameters
+        ----------
+        mode : bool, default=True
+            ``True`` for training, ``False`` for evaluation.
+
+        Returns
+        -------
+        StackedCritics
+            This module.
+        """
         super().train(mode)
         self._template[0].train(mode)
         return self
@@ -320,6 +374,20 @@ class StackedCritics(nn.Module):
         return functional_call(self._template[0], state, (x, y))
 
     def forward(self, x: Tensor, y: Tensor) -> Tensor:
+        """Apply critic ``j`` to ``(x[j], y[j])`` for every ``j``, in one vectorised call.
+
+        Parameters
+        ----------
+        x : Tensor of shape (n_critics, n, dim_x)
+            First variable, per critic.
+        y : Tensor of shape (n_critics, n, dim_y)
+            Second variable, per critic.
+
+        Returns
+        -------
+        Tensor of shape (n_critics, n)
+            Each critic's value for each row.
+        """
         buffers = tuple(getattr(self, f"buffer_{i}") for i in range(len(self.buffer_names)))
         return torch.vmap(self._call_one)(tuple(self.stacked), buffers, x, y)
 
@@ -339,6 +407,23 @@ def make_critics(
     with ``radial_features`` if asked); a user's ``critic(dim_x, dim_y)`` is built
     ``n_critics`` times and wrapped in :class:`StackedCritics`. Initialisation draws from
     torch's global generator, which the estimators seed.
+
+    Parameters
+    ----------
+    critic : callable or None
+        ``critic(dim_x, dim_y)`` returning an ``nn.Module``; ``None`` for the default critic.
+    n_critics : int
+        Number of independent critics.
+    dim_x : int
+        Width of the first variable.
+    dim_y : int
+        Width of the second variable.
+    hidden_layer_sizes : sequence of int
+        Hidden widths of the default critic.
+    activation : str
+        Activation of the default critic.
+    radial_features : bool, default=False
+        Whether the default critic also sees each side's radius and its gated coordinates.
 
     Returns
     -------
@@ -420,6 +505,18 @@ class BlockCritics(nn.Module):
                 self.net.biases[0][part] *= scale
 
     def forward(self, rows: Tensor) -> dict[str, Tensor]:
+        """Score every block's critics on their block's columns of the same rows.
+
+        Parameters
+        ----------
+        rows : Tensor of shape (n_critics, n, width)
+            The joint rows, per critic.
+
+        Returns
+        -------
+        dict of str to Tensor of shape (n_critics, n)
+            Each block's scores, by block name.
+        """
         k, n, width = rows.shape
         blocks = len(self.block_names)
         masked = (rows.unsqueeze(0) * self.mask).reshape(blocks * k, n, width)
@@ -456,6 +553,21 @@ def make_block_critics(
 
     The default critics are fused into one :class:`BlockCritics`; a user's
     ``critic(dim_block, 0)`` is built per block and critic (:func:`make_critics`).
+
+    Parameters
+    ----------
+    critic : callable or None
+        ``critic(dim_block, 0)`` returning an ``nn.Module``; ``None`` for the default critics.
+    n_critics : int
+        Critics per block.
+    blocks : dict of str to slice
+        The columns of each block, by block name.
+    width : int
+        Number of columns of the rows.
+    hidden_layer_sizes : sequence of int
+        Hidden widths of the default critics.
+    activation : str
+        Activation of the default critics.
 
     Returns
     -------

@@ -69,7 +69,9 @@ def correlated_gaussians(
     Returns
     -------
     X : ndarray of shape (n_samples, dim)
+        Samples of ``X``.
     y : ndarray of shape (n_samples, dim), or (n_samples,) when ``dim == 1``
+        Samples of ``y``, row-aligned with ``X``.
     mutual_info : float
         True MI in nats.
     """
@@ -103,7 +105,9 @@ def mixed_gaussians(
     Returns
     -------
     X : ndarray of shape (n_samples, 1)
+        Samples of ``X``.
     y : ndarray of shape (n_samples,)
+        Samples of ``y``, row-aligned with ``X``.
     mutual_info : float
         True MI in nats.
     """
@@ -190,6 +194,7 @@ def transformed(
     Returns
     -------
     X, y, mutual_info
+        Samples of ``X`` and ``y``, row-aligned, and their true MI in nats.
     """
     if transform not in TRANSFORMS:
         raise ValueError(f"transform must be one of {sorted(TRANSFORMS)}, got {transform!r}")
@@ -216,6 +221,7 @@ def spiral(
     X : ndarray of shape (n_samples, dim_x)
         ``dim_x >= 2``.
     y : ndarray
+        Samples of the other variable, returned unchanged.
     mutual_info : float
         Their true MI, returned unchanged.
     speed : float, default=1/3
@@ -227,6 +233,7 @@ def spiral(
     Returns
     -------
     X, y, mutual_info
+        Samples of ``X`` and ``y``, row-aligned, and their true MI in nats.
     """
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2 or X.shape[1] < 2:
@@ -259,6 +266,7 @@ def gaussian_mutual_info(covariance: np.ndarray, dim_x: int) -> float:
     Returns
     -------
     float
+        The MI in nats.
     """
     cov = np.asarray(covariance, dtype=np.float64)
     logdet = [np.linalg.slogdet(c)[1] for c in (cov[:dim_x, :dim_x], cov[dim_x:, dim_x:], cov)]
@@ -349,6 +357,7 @@ def dense_gaussians(
     Returns
     -------
     X, y, mutual_info
+        Samples of ``X`` and ``y``, row-aligned, and their true MI in nats.
     """
     cov = dense_covariance(dim_x, dim_y, correlation)
     return multivariate_gaussians(n_samples, cov, dim_x, random_state)
@@ -383,6 +392,7 @@ def sparse_gaussians(
     Returns
     -------
     X, y, mutual_info
+        Samples of ``X`` and ``y``, row-aligned, and their true MI in nats.
     """
     cov = sparse_covariance(dim_x, dim_y, n_interacting, correlation)
     return multivariate_gaussians(n_samples, cov, dim_x, random_state)
@@ -415,6 +425,7 @@ def student_t_mutual_info(covariance: np.ndarray, dim_x: int, df: float) -> floa
     Returns
     -------
     float
+        The MI in nats.
     """
 
     def g(d: int) -> float:
@@ -454,6 +465,7 @@ def student_t(
     Returns
     -------
     X, y, mutual_info
+        Samples of ``X`` and ``y``, row-aligned, and their true MI in nats.
     """
     if df <= 0:
         raise ValueError(f"df must be positive, got {df}")
@@ -488,8 +500,11 @@ def additive_uniform_noise(
     Returns
     -------
     X : ndarray of shape (n_samples, 1)
+        Samples of ``X``.
     y : ndarray of shape (n_samples,)
+        Samples of ``y``, row-aligned with ``X``.
     mutual_info : float
+        True MI in nats.
     """
     if epsilon <= 0:
         raise ValueError(f"epsilon must be positive, got {epsilon}")
@@ -521,6 +536,7 @@ def bimodal_gaussians(
     Returns
     -------
     X, y, mutual_info
+        Samples of ``X`` and ``y``, row-aligned, and their true MI in nats.
     """
     return transformed(*correlated_gaussians(n_samples, rho, dim, random_state), "bimodal")
 
@@ -657,5 +673,4 @@ def _hard_tasks() -> list[Task]:
 
 
 TASKS: dict[str, Task] = _catalogue()
-"""Named ground-truth tasks (name -> :class:`Task`), iterated over by ``benchmarks/accuracy.py``.
-"""
+"""Named ground-truth tasks (name -> :class:`Task`), as the benchmarks iterate over them."""

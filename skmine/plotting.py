@@ -21,6 +21,7 @@ def plot_history(estimator, ax=None, truth: float | None = None):
     Returns
     -------
     ax : matplotlib Axes
+        The axes drawn on.
 
     Examples
     --------

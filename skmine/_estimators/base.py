@@ -383,11 +383,14 @@ class BaseMIEstimator(BaseEstimator, ABC):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Samples of the first variable.
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Samples of the second variable, row-aligned with ``X``.
 
         Returns
         -------
         score : float
+            The bound in nats.
         """
         check_is_fitted(self, "critic_")
         x, y_t = self._preprocessed_tensors(self.preprocessor_, X, y)

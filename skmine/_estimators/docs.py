@@ -193,6 +193,8 @@ def format_default(value) -> str:
 
 
 _ENTRY = re.compile(r"^    (\w+) : (.+), default=.*$", re.MULTILINE)
+# A parameter's whole entry: its ``name : type`` line and the indented lines under it.
+_BLOCK = re.compile(r"^    (\w+) : [^\n]*\n(?:(?:        [^\n]*)?\n)*?(?=    \S|\Z)", re.MULTILINE)
 
 
 def fill_doc(cls: type) -> type:
@@ -206,9 +208,22 @@ def fill_doc(cls: type) -> type:
     signature = inspect.signature(cls.__init__)
     defaults = {name: p.default for name, p in signature.parameters.items() if name != "self"}
     doc = cls.__doc__
-    own = set(_ENTRY.findall(doc.split("%(common_parameters)s")[0]))
+    # A class may describe a shared parameter itself (MINEE's ``batch_size``): its entry is
+    # moved to the parameter's place in the signature, as numpydoc's order check expects.
+    own = {}
+
+    def take(match: re.Match) -> str:
+        if match.group(1) in COMMON_ENTRIES:
+            own[match.group(1)] = match.group(0)
+            return ""
+        return match.group(0)
+
+    head, marker, tail = doc.partition("    %(common_parameters)s\n")
+    doc = _BLOCK.sub(take, head) + marker + tail
     shared = "".join(
-        COMMON_ENTRIES[name] for name in defaults if name in COMMON_ENTRIES and name not in own
+        own.get(name, COMMON_ENTRIES[name])
+        for name in defaults
+        if name in COMMON_ENTRIES or name in own
     )
     doc = doc.replace("    %(common_parameters)s\n", shared)
     attributes = COMMON_ATTRIBUTES + (RADIAL_ATTRIBUTES if "radial_features" in defaults else "")

@@ -48,8 +48,10 @@ def mutual_info(X, y, *, method: str = "mine", random_state=None, **params) -> E
     Parameters
     ----------
     X : array-like of shape (n_samples, n_features)
+        Samples of the first variable.
     y : array-like of shape (n_samples,) or (n_samples, n_targets)
-        Continuous values or class labels.
+        Samples of the second variable, row-aligned with ``X``: continuous values or class
+        labels.
     method : {"mine", "dim", "minee"}, default="mine"
         The estimator: :class:`~skmine.MINE`, :class:`~skmine.DeepInfoMaxJSD` or
         :class:`~skmine.MINEE`.
@@ -86,6 +88,7 @@ def entropy(X, *, random_state=None, **params) -> EstimateResult:
     X : array-like of shape (n_samples, n_features)
         Continuous samples (a variable with repeated values has no density: refused).
     random_state : int, RandomState instance or None, default=None
+        Seeds the folds, critics, minibatches and reference samples.
     **params
         Any other parameter of :class:`~skmine.MINEE`.
 

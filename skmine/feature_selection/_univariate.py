@@ -113,9 +113,6 @@ _PARAMETERS = """    Parameters
     block_size : int, default=32
         Features whose critics are trained together in one batched model. The results do
         not depend on ``n_jobs``, but they do depend on ``block_size``.
-    verbose : int, default=0
-        ``1``: a progress bar on stderr (:mod:`tqdm`) over the feature blocks, with the
-        time left.
     n_permutations : int, default=0
         When positive, also return permutation-test p-values computed with this many
         permutations of the held-out target (for
@@ -126,6 +123,9 @@ _PARAMETERS = """    Parameters
         for a ranking); ``SelectFwe`` keeps ``p < alpha / n_features`` (and ``SelectFdr``'s
         threshold is as low when few features are informative), so they need about
         ``n_features / alpha`` permutations.
+    verbose : int, default=0
+        ``1``: a progress bar on stderr (:mod:`tqdm`) over the feature blocks, with the
+        time left.
     n_jobs : int, default=None
         Feature blocks trained in parallel with :mod:`joblib` (``None``: 1 unless in a
         :func:`joblib.parallel_config` context; ``-1``: all cores); with more than one job
