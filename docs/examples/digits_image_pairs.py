@@ -1,4 +1,4 @@
-"""MINE on pairs of handwritten digits of the same class (seed 001's image-pair experiment).
+"""MINE on pairs of handwritten digits of the same class.
 
 ``A`` is a digit image (8 x 8, scikit-learn's bundled ``load_digits``) of a class drawn
 uniformly from a subset ``C`` of the ten classes, ``B`` another image of the same class,

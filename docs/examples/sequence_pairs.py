@@ -1,4 +1,4 @@
-"""MINE on pairs of sequences that share a hidden integer (seed 001's sequence experiment).
+"""MINE on pairs of sequences that share a hidden integer.
 
 ``H`` is uniform on ``{1, ..., Q}``. ``A`` is a sequence of zeros with one peak of height
 ``alpha * H`` at a random position; ``B`` has two unit peaks ``beta * H`` positions apart,
