@@ -11,7 +11,7 @@ threads and load) and then rewrites, from that file, the README's table between
 ``<!-- headline:start -->`` and ``<!-- headline:end -->`` and the same block of
 ``docs/benchmarks.md``::
 
-    python benchmarks/run.py headline             # about 3 minutes on 2 idle cores
+    python benchmarks/run.py headline             # about 3-4 minutes on 2 idle cores
     python benchmarks/run.py headline --quick     # smoke test: 2 tasks, N=500, 100 iterations,
                                                   # one torch thread
     python benchmarks/run.py render               # rewrite README and docs from headline.json
@@ -158,9 +158,13 @@ def table(record: dict) -> str:
 def caption(record: dict) -> str:
     env = record["environment"]
     n = record.get("n_samples", 5000)
+    seeds = record.get("seeds", [0])
+    over = (
+        f"seed {seeds[0]}" if len(seeds) == 1 else "median over seeds " + ", ".join(map(str, seeds))
+    )
     text = (
-        f"Relative error of the estimate (median over seeds {record.get('seeds', [0])}) and "
-        f"seconds per `fit`, N = {n:,}, one fit at a time, defaults; {environment_line(env)}"
+        f"Signed relative error of the estimate and seconds per `fit` ({over}), N = {n:,}, "
+        f"defaults, one fit at a time; {environment_line(env)}"
     )
     if record.get("note"):
         text += " " + record["note"]
