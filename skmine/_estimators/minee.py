@@ -181,7 +181,8 @@ class MINEE(BaseMIEstimator):
     >>> est = MINEE(random_state=0).fit(X, y)
     >>> bool(abs(est.mutual_info_ - true_mi) < 0.1)
     True
-    >>>     >>> entropy_of_standard_normal = 0.5 * np.log(2 * np.pi * np.e)  # 1.419 nats
+    >>> import numpy as np
+    >>> entropy_of_standard_normal = 0.5 * np.log(2 * np.pi * np.e)  # 1.419 nats
     >>> bool(abs(est.entropy_x_ - entropy_of_standard_normal) < 0.1)
     True
     """
