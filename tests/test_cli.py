@@ -182,7 +182,7 @@ def test_demo_runs_with_no_arguments(monkeypatch, capsys):
     assert main([]) == 0
     out = capsys.readouterr().out
     assert "HG(0.5, 1), N=300" in out and "KSG (k=3)" in out
-    assert out.index("About 1-2 minutes") < out.index("HG(0.5, 1), N=300")
+    assert out.index("skmine demo:") < out.index("HG(0.5, 1), N=300")
     mine_line = next(line for line in out.splitlines() if " MINE " in line)
     low, high = (float(v) for v in mine_line.split("[")[1].split("]")[0].split(","))
     assert low <= float(mine_line.split()[4]) <= high
