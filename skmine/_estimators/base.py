@@ -23,7 +23,7 @@ from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from .._engine.data import Preprocessor, validate_xy
-from .._engine.diagnostics import issue_warnings
+from .._engine.diagnostics import caller_stacklevel, issue_warnings
 from .._engine.folds import readout_layout
 from .._engine.problems.joint_marginal import pointwise_log_ratio
 from .._engine.readout import Estimate, fold_disagreement, shifted
@@ -37,6 +37,7 @@ from .._engine.training import (
     torch_threads,
     train,
 )
+from ..baselines import ksg_mutual_info
 from ..critics import make_critics, stack_variants
 
 SCORE_SEED = 0
@@ -61,6 +62,13 @@ FOLD_DISAGREEMENT_P = 1e-3
 # standard errors), warn that the estimate is data-limited.
 DATA_LIMITED_Z = 3.0
 DATA_LIMITED_NATS = 0.02
+# The k-NN cross-check after a fit (see _check_against_knn): its margin at 5,000 rows (it
+# grows as 1/sqrt(rows)); skipped above this many dimensions (KSG's low bias leaves nothing to
+# see there) or below this many rows, and read on at most KNN_CHECK_MAX_SAMPLES rows.
+KNN_CHECK_MARGIN_NATS = 0.05
+KNN_CHECK_MAX_DIMS = 64
+KNN_CHECK_MIN_SAMPLES = 20
+KNN_CHECK_MAX_SAMPLES = 5_000
 
 
 def _unit_result(result: TrainingResult, unit: int) -> TrainingResult:
@@ -311,7 +319,44 @@ class BaseMIEstimator(BaseEstimator, ABC):
             self.selection_penalty_ = penalty
         self._store_estimates(estimates)
         self._log_partitions = {k: v.detach().cpu() for k, v in estimates["log_partition"].items()}
+        self._check_against_knn(prep, x, y_t, scaffold.seed)
         return self
+
+    def _knn_remedy(self) -> str:
+        return "More data or a larger max_iter may help."
+
+    def _check_against_knn(self, prep: Preprocessor, x, y, seed: int) -> None:
+        """Compare the estimate with a k-NN (KSG) estimate of the same preprocessed data.
+
+        KSG errs low where MI or dimension is large; on the 25 tasks of
+        :mod:`skmine.datasets` (rank-gaussian data) it was never more than 0.02 nats above the
+        truth at N=5,000 (3 seeds), 0.06 at N=1,000 and 0.12 at N=400 (5 seeds). An interval
+        whose high end lies a margin below it (``KNN_CHECK_MARGIN_NATS`` at 5,000 rows,
+        growing as ``1/sqrt(rows)``) marks critics that missed a dependence k-NN sees, which
+        no interval shows.
+        """
+        self.knn_mutual_info_ = None
+        if "mutual_info_ci_" not in self.__dict__ or prep.discrete_ or not y.shape[1]:
+            return
+        if x.shape[1] + y.shape[1] > KNN_CHECK_MAX_DIMS or x.shape[0] < KNN_CHECK_MIN_SAMPLES:
+            return
+        rows = np.random.default_rng(seed).permutation(x.shape[0])[:KNN_CHECK_MAX_SAMPLES]
+        margin = KNN_CHECK_MARGIN_NATS * math.sqrt(KNN_CHECK_MAX_SAMPLES / len(rows))
+        x_rows, y_rows = (t.detach().cpu().double().numpy()[rows] for t in (x, y))
+        knn = ksg_mutual_info(x_rows, y_rows, random_state=seed)
+        self.knn_mutual_info_ = knn
+        low, high = self.mutual_info_ci_
+        if knn <= high + margin:
+            return
+        warnings.warn(
+            f"{type(self).__name__}'s estimate ({self.mutual_info_:.3g} nats, interval "
+            f"[{low:.3g}, {high:.3g}]) is below the k-NN (KSG) estimate of the same data "
+            f"({knn:.3g} nats, in knn_mutual_info_), which errs low rather than high: the "
+            "critics missed part of the dependence and the estimate is too low by more than "
+            "its interval shows. " + self._knn_remedy(),
+            UserWarning,
+            stacklevel=caller_stacklevel(),
+        )
 
     def _store_fit(self, prep: Preprocessor, scaffold: FitScaffold, module, result) -> None:
         """The fitted attributes every estimator has, set only once training succeeded."""

@@ -151,6 +151,11 @@ COMMON_ATTRIBUTES = """    mutual_info_raw_ : float
     mutual_info_ci_ : tuple of float
         ``(low, high)`` normal interval at ``confidence_level``, widened on both sides by
         the optimism correction when it applies, its low end clipped at 0.
+    knn_mutual_info_ : float or None
+        A k-NN (KSG, k=3) estimate of the same preprocessed data, read after training as a
+        check: when it exceeds the high end of ``mutual_info_ci_`` by more than its noise, a
+        warning says that the critics missed part of the dependence. ``None`` for class
+        labels, more than 64 dimensions, fewer than 20 samples or a fit of ``X`` alone.
     n_folds_ : int
         Number of cross-fitting folds.
     history_ : list of dict

@@ -372,6 +372,12 @@ class MINEE(BaseMIEstimator):
             return "Use reference='gaussian' (the default), more data, or MINE for the MI."
         return "Use more data, a larger reference_size, or MINE for the MI."
 
+    def _knn_remedy(self) -> str:
+        return (
+            "MINE, whose critic of (x, y) is trained against the product of marginals rather "
+            "than against a reference, learns such dependences more reliably."
+        )
+
     def _warn_if_runaway(self) -> None:
         unreliable = [r for r in self.history_ if not r.get("eligible", 1.0)]
         if not unreliable:
