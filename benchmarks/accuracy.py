@@ -224,7 +224,10 @@ def policy_markdown(records: list[dict]) -> str:
         return ""
 
     def stats(rows):
-        signed = np.array([r["signed_error"] for r in rows])
+        # Records older than the signed error (the stored accuracy.json) carry its parts.
+        signed = np.array(
+            [r.get("signed_error", (r["estimate"] - r["truth"]) / r["truth"]) for r in rows]
+        )
         return (
             100 * np.median(signed),
             100 * np.mean(np.abs(signed)),
