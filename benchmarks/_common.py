@@ -3,6 +3,7 @@ table printing."""
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import subprocess
@@ -33,16 +34,17 @@ def git(*args: str) -> str:
     ).stdout.strip()
 
 
-def environment(threads: int = 0) -> dict:
+def environment(threads: int = 0, jobs: int = 1) -> dict:
     """What a result file records about its run: commit, package versions, machine, threads, load.
 
-    ``threads`` is the torch thread count the fits were given (0: torch's default). Add
-    ``load_average_at_end`` when the run is over.
+    ``threads`` is the torch thread count the fits were given (0: torch's default); ``jobs``
+    the number of fits run at once (recorded as ``parallel_fits`` when above 1). Add
+    ``load_average_at_end`` when the run is over (:func:`finish`).
     """
     import sklearn
     import torch
 
-    return {
+    env = {
         "commit": git("rev-parse", "--short", "HEAD")
         + ("+dirty" if git("status", "--porcelain", "--untracked-files=no") else ""),
         "python": platform.python_version(),
@@ -54,19 +56,47 @@ def environment(threads: int = 0) -> dict:
         "load_average_at_start": os.getloadavg()[0],
         "date": time.strftime("%Y-%m-%d %H:%M"),
     }
+    if jobs > 1:
+        env["parallel_fits"] = jobs
+    return env
+
+
+def finish(env: dict) -> dict:
+    """``env`` with the load average at the end of the run added."""
+    env["load_average_at_end"] = os.getloadavg()[0]
+    return env
 
 
 def environment_line(env: dict) -> str:
     """One sentence naming a run's commit, date, machine, versions, threads and load."""
+    jobs = env.get("parallel_fits", 1)
     line = (
         f"Commit {env['commit']}, {env['date']}; {env['machine']}; Python {env['python']}, "
         f"torch {env['torch']}, scikit-learn {env['scikit-learn']}; "
-        f"torch threads: {env['torch_threads']}; load average {env['load_average_at_start']:.2f}"
-        " at the start"
+        f"torch threads: {env['torch_threads']}"
+        + (f" ({jobs} fits at a time)" if jobs > 1 else "")
+        + f"; load average {env['load_average_at_start']:.2f} at the start"
     )
     if "load_average_at_end" in env:
         line += f", {env['load_average_at_end']:.2f} at the end"
     return line + "."
+
+
+def read_record(path: Path) -> tuple[dict | None, list]:
+    """The environment and rows of a JSON result file.
+
+    Accepts both shapes: ``{"environment": ..., "rows": [...]}`` and the bare list of rows
+    that older result files hold (environment ``None``).
+    """
+    data = json.loads(Path(path).read_text())
+    if isinstance(data, list):
+        return None, data
+    return data.get("environment"), data["rows"]
+
+
+def png_metadata(env: dict) -> dict:
+    """PNG text fields that carry a run's environment inside a saved plot."""
+    return {"Description": environment_line(env), "Software": f"skmine benchmarks {env['commit']}"}
 
 
 def iterations_to_stay_within(

@@ -5,7 +5,8 @@ Fits ``MINE()`` (defaults, ``random_state=seed``) on twelve tasks of
 family) for each seed, two fits at a time with one torch thread each, importing skmine from
 ``--source`` (a checkout, e.g. ``git worktree add /tmp/old <rev>``; default: this tree).
 Prints each fit and a summary line (mean absolute relative error, interval coverage, median
-seconds), and writes the records to ``benchmarks/results/ab_defaults_<tag>.json``::
+seconds), and writes the records to ``benchmarks/results/ab_defaults_<tag>.json`` with the
+commit (and ``--source``'s), package versions, machine and threads of the run::
 
     python benchmarks/ab_defaults.py now --seeds 0 1 2
     python benchmarks/ab_defaults.py width32 --params '{"hidden_layer_sizes": [32, 32, 32, 32]}'
@@ -20,15 +21,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
+from _common import RESULTS, ROOT, environment, environment_line, finish
 from joblib import Parallel, delayed, parallel_config
 
-ROOT = Path(__file__).resolve().parents[1]
+JOBS = 2  # fits at a time, one torch thread each
 TASKS = [
     "MG(0.9)",
     "HG(0.9, 1)",
@@ -72,6 +74,21 @@ def fit(source: str, task: str, seed: int, n: int, params: dict) -> dict:
     }
 
 
+def source_commit(source: str) -> str:
+    """Short commit of the checkout skmine is imported from (``+dirty`` with local changes)."""
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", "-C", source, *args], capture_output=True, text=True, check=True
+        ).stdout.strip()
+
+    try:
+        dirty = git("status", "--porcelain", "--untracked-files=no")
+        return git("rev-parse", "--short", "HEAD") + ("+dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("tag", help="name of the record (e.g. old, now)")
@@ -85,10 +102,13 @@ def main(argv: list[str] | None = None) -> int:
         help="MINE parameters as JSON, e.g. '{\"max_iter\": 2000}'",
     )
     args = parser.parse_args(argv)
+    env = environment(1, jobs=JOBS)
+    env["source"] = os.path.abspath(args.source)
+    env["source_commit"] = source_commit(args.source)
     os.chdir("/")  # nothing on the current directory shadows --source
     units = [(task, seed) for task in TASKS for seed in args.seeds]
     with parallel_config(backend="loky", inner_max_num_threads=1):
-        rows = Parallel(n_jobs=2)(
+        rows = Parallel(n_jobs=JOBS)(
             delayed(fit)(args.source, t, s, args.n, args.params) for t, s in units
         )
     errors, covers = [], []
@@ -107,8 +127,11 @@ def main(argv: list[str] | None = None) -> int:
         f"{100 * np.max(np.abs(errors)):.1f}%, coverage {np.mean(covers):.2f}, median "
         f"{np.median([r['seconds'] for r in rows]):.1f} s"
     )
-    out = ROOT / "benchmarks" / "results" / f"ab_defaults_{args.tag}.json"
-    out.write_text(json.dumps(rows, indent=1))
+    finish(env)
+    print(f"skmine from {env['source']} ({env['source_commit']}); {environment_line(env)}")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"ab_defaults_{args.tag}.json"
+    out.write_text(json.dumps({"environment": env, "rows": rows}, indent=1))
     return 0
 
 

@@ -4,7 +4,10 @@ For each task of :data:`skmine.datasets.TASKS` and each seed, draws ``--n-sample
 estimates MI with k-NN (scikit-learn's ``mutual_info_regression`` when X and y are both 1-D,
 the multivariate KSG of :mod:`skmine.baselines` otherwise) and with every estimator of the
 registry, and reports the mean estimate, the mean relative error ``|estimate - truth| / truth``
-and the mean wall time. Prints markdown and saves a PNG of the relative errors.
+and the mean wall time. Prints markdown and saves a PNG of the relative errors; the markdown
+ends with the run's commit, package versions, machine and torch threads, which the PNG (its
+description field) and the ``--records`` JSON (``{"environment": ..., "rows": [...]}``) also
+carry.
 
 Full run (N=5,000, 3 seeds, every task)::
 
@@ -24,7 +27,14 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from _common import PREVIOUS_CRITIC
+from _common import (
+    PREVIOUS_CRITIC,
+    environment,
+    environment_line,
+    finish,
+    png_metadata,
+    read_record,
+)
 from joblib import Parallel, delayed, parallel_config
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_selection import mutual_info_regression
@@ -105,12 +115,21 @@ def run_one(task_name: str, seed: int, method: str, n_samples: int, params, devi
 
 
 def run(
-    tasks, n_samples, seeds, estimator_params, device, jobs=1, records_path=None, methods=None
+    tasks,
+    n_samples,
+    seeds,
+    estimator_params,
+    device,
+    jobs=1,
+    records_path=None,
+    methods=None,
+    env=None,
 ) -> list[dict]:
     """One record per (task, seed, method); ``jobs`` fits run at once, one thread each.
 
-    With ``records_path`` the records so far are rewritten after every fit, so an
-    interrupted run keeps its finished fits (tabulate them with ``--merge``).
+    With ``records_path`` the records so far are rewritten after every fit, with the run's
+    environment ``env``, so an interrupted run keeps its finished fits (tabulate them with
+    ``--merge``).
     """
     methods = methods or [KNN, *METHODS]
     units = [(name, seed, method) for name in tasks for seed in range(seeds) for method in methods]
@@ -123,9 +142,13 @@ def run(
             record["n"] = n_samples
             records.append(record)
             if records_path is not None:
-                records_path.write_text(json.dumps(records, indent=1))
+                write_records(records_path, env, records)
     order = {u: i for i, u in enumerate(units)}
     return sorted(records, key=lambda r: order[r["task"], r["seed"], r["method"]])
+
+
+def write_records(path: Path, env: dict | None, records: list[dict]) -> None:
+    path.write_text(json.dumps({"environment": env, "rows": records}, indent=1))
 
 
 def markdown(records: list[dict]) -> str:
@@ -201,7 +224,10 @@ def policy_markdown(records: list[dict]) -> str:
         return ""
 
     def stats(rows):
-        signed = np.array([r["signed_error"] for r in rows])
+        # Records older than the signed error (the stored accuracy.json) carry its parts.
+        signed = np.array(
+            [r.get("signed_error", (r["estimate"] - r["truth"]) / r["truth"]) for r in rows]
+        )
         return (
             100 * np.median(signed),
             100 * np.mean(np.abs(signed)),
@@ -261,7 +287,7 @@ def policy_markdown(records: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def plot(records: list[dict], path: Path) -> None:
+def plot(records: list[dict], path: Path, metadata: dict | None = None) -> None:
     """Grouped bars of the mean relative error per task and method."""
     import matplotlib
 
@@ -291,7 +317,7 @@ def plot(records: list[dict], path: Path) -> None:
     ax.legend()
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
+    fig.savefig(path, dpi=120, metadata=metadata)
     plt.close(fig)
 
 
@@ -332,11 +358,20 @@ def main(argv=None) -> None:
     )
     args = parser.parse_args(argv)
     if args.merge:
-        records = [r for path in args.merge for r in json.loads(path.read_text())]
+        # Records of earlier runs, new ({"environment", "rows"}) or old (a bare list) shape.
+        records, runs = [], []
+        for path in args.merge:
+            env, rows = read_record(path)
+            records += rows
+            runs.append(
+                f"{path.name}: "
+                + (environment_line(env) if env else "no environment recorded (older record).")
+            )
         print(markdown(records))
         print()
         print(policy_markdown(records))
-        plot(records, args.out)
+        print("\nMerged records:\n\n" + "\n".join(f"- {run}" for run in runs))
+        plot(records, args.out, {"Description": " ".join(runs)})
         print(f"\nplot: {args.out}")
         return
     tasks = list(TASKS) if args.tasks == "all" else [t.strip() for t in args.tasks.split(";")]
@@ -356,14 +391,29 @@ def main(argv=None) -> None:
     unknown = sorted(set(methods or []) - {KNN, *METHODS})
     if unknown:
         parser.error(f"unknown method(s) {unknown}")
+    # Parallel fits get one torch thread each; a single job runs in this process (default).
+    env = environment(1 if args.jobs != 1 else 0, jobs=args.jobs)
+    env["device"] = args.device
     records = run(
-        tasks, args.n_samples, args.seeds, params, args.device, args.jobs, args.records, methods
+        tasks,
+        args.n_samples,
+        args.seeds,
+        params,
+        args.device,
+        args.jobs,
+        args.records,
+        methods,
+        env,
     )
+    finish(env)
+    if args.records is not None:
+        write_records(args.records, env, records)
     print()
     print(markdown(records))
     print()
     print(policy_markdown(records))
-    plot(records, args.out)
+    print(f"\n{environment_line(env)} Device: {args.device}.")
+    plot(records, args.out, png_metadata(env))
     print(f"\nplot: {args.out}")
 
 

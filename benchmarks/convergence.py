@@ -13,7 +13,8 @@ stops" (median over seeds; a seed that never gets there counts as larger than an
 
 Speed is measured separately, as training iterations per second with evaluation switched
 off, on HG(0.9, 6) with the estimator's default critic and batch, in the main process (all
-of its torch threads).
+of its torch threads). The output ends with the run's commit, package versions, machine and
+torch threads, which the plot's PNG also carries.
 
 Usage: ``python benchmarks/convergence.py [--seeds 5] [--jobs 2] [--tasks ...]``
 """
@@ -26,7 +27,15 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from _common import iterations_to_stay_within, markdown_table, median_or_none
+from _common import (
+    environment,
+    environment_line,
+    finish,
+    iterations_to_stay_within,
+    markdown_table,
+    median_or_none,
+    png_metadata,
+)
 from joblib import Parallel, delayed, parallel_config
 
 from skmine import MINE, MINEE, DeepInfoMaxJSD
@@ -125,7 +134,7 @@ def table(records: list[dict]) -> str:
     return markdown_table(header, rows)
 
 
-def plot(records: list[dict], path: Path) -> None:
+def plot(records: list[dict], path: Path, metadata: dict | None = None) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -149,7 +158,7 @@ def plot(records: list[dict], path: Path) -> None:
             ax.set(title=f"{name}: {task}", xlabel="iteration", ylabel="MI on fresh sample")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, metadata=metadata)
     plt.close(fig)
 
 
@@ -167,6 +176,10 @@ def main(argv=None) -> None:
     tasks = list(TASKS) if args.tasks == "all" else [t.strip() for t in args.tasks.split(";")]
     names = list(ESTIMATORS) if args.estimators == "all" else args.estimators.split(",")
 
+    # Parallel fits get one torch thread each; a single job runs in this process (default).
+    env = environment(1 if args.jobs != 1 else 0, jobs=args.jobs)
+    env["device"] = args.device
+    env["speed_torch_threads"] = torch.get_num_threads()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {args.device}")
     units = [(t, n, s) for t in tasks for n in names for s in range(args.seeds)]
     with parallel_config(backend="loky", inner_max_num_threads=1):
@@ -175,11 +188,16 @@ def main(argv=None) -> None:
         )
     print(f"\nDefaults, {args.seeds} seeds; iterations until within 10% of truth and staying")
     print(table(records))
-    print("\nTraining speed (HG(0.9, 6), default critic and batch, no evaluation):")
+    print(
+        "\nTraining speed (HG(0.9, 6), default critic and batch, no evaluation, "
+        f"{env['speed_torch_threads']} torch threads):"
+    )
     for name in names:
         print(f"  {name}: {iterations_per_second(name, args.device):,.0f} iterations/s")
+    finish(env)
+    print(f"\n{environment_line(env)} Device: {args.device}.")
     if args.plot:
-        plot(records, args.plot)
+        plot(records, args.plot, png_metadata(env))
         print(f"plot saved to {args.plot}")
 
 

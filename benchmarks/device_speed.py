@@ -3,7 +3,8 @@
 Iterations per second of MINE on HG(0.9, 6) (N=50,000) with evaluation switched off, for
 several batch sizes and critic widths; and, per device, the samples processed per second.
 Small critics are bound by per-step overhead (kernel launches on a GPU), so a GPU pays off
-with large batches or wide critics.
+with large batches or wide critics. The table is followed by the run's commit, package
+versions, machine and torch threads.
 
 Usage: ``python benchmarks/device_speed.py [--iterations 500]``
 """
@@ -15,7 +16,7 @@ import platform
 import time
 
 import torch
-from _common import markdown_table
+from _common import environment, environment_line, finish, markdown_table
 
 from skmine import MINE
 from skmine.datasets import correlated_gaussians
@@ -41,15 +42,16 @@ def iterations_per_second(device: str, batch_size: int, hidden, n_iter: int, X, 
     return n_iter / (time.perf_counter() - start)
 
 
-def main() -> None:
+def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--iterations", type=int, default=500)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    env = environment()
     X, y, _ = correlated_gaussians(50_000, 0.9, 6, random_state=0)
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
     names = {"cpu": f"CPU ({torch.get_num_threads()} threads, {platform.processor() or 'cpu'})"}
     if torch.cuda.is_available():
-        names["cuda"] = torch.cuda.get_device_name()
+        names["cuda"] = env["gpu"] = torch.cuda.get_device_name()
     rows = []
     for batch_size, hidden in SETTINGS:
         speeds = {
@@ -64,6 +66,7 @@ def main() -> None:
         header.append("GPU / CPU")
     print(f"torch {torch.__version__}; MINE iterations per second, evaluation off")
     print(markdown_table(header, rows))
+    print(f"\n{environment_line(finish(env))}" + (f" GPU: {env['gpu']}." if "gpu" in env else ""))
 
 
 if __name__ == "__main__":

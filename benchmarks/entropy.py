@@ -3,7 +3,8 @@
 For each distribution and reference, ``MINEE(reference=...).fit(X)`` is fitted with its
 defaults on ``--n-samples`` draws, ``--seeds`` seeds, and ``entropy_x_`` is compared with
 the exact entropy: ``0.5 log det(2 pi e Sigma)`` for Gaussians, the log-volume for a
-uniform box. Prints a markdown table (median estimate, relative error, seconds per fit).
+uniform box. Prints a markdown table (median estimate, relative error, seconds per fit) and,
+under it, the run's commit, package versions, machine and torch threads.
 
 Usage: ``python benchmarks/entropy.py [--seeds 3] [--n-samples 5000] [--jobs 2]``
 """
@@ -14,7 +15,7 @@ import argparse
 import time
 
 import numpy as np
-from _common import markdown_table
+from _common import environment, environment_line, finish, markdown_table
 from joblib import Parallel, delayed, parallel_config
 
 from skmine import MINEE
@@ -69,6 +70,8 @@ def main(argv=None) -> None:
     parser.add_argument("--n-samples", type=int, default=5000)
     parser.add_argument("--jobs", type=int, default=1, help="fits in parallel, one thread each")
     args = parser.parse_args(argv)
+    # Parallel fits get one torch thread each; a single job runs in this process (default).
+    env = environment(1 if args.jobs != 1 else 0, jobs=args.jobs)
     units = [(d, r, s) for d in DISTRIBUTIONS for r in REFERENCES for s in range(args.seeds)]
     with parallel_config(backend="loky", inner_max_num_threads=1):
         records = Parallel(n_jobs=args.jobs)(
@@ -101,6 +104,7 @@ def main(argv=None) -> None:
         "fit s",
     ]
     print(markdown_table(header, rows))
+    print(f"\n{environment_line(finish(env))}")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,9 @@
 (b) bundled data sets: cross-validated score of a model after SelectKBest with each function;
 (c) wall time against the number of features and of samples.
 
-Prints markdown tables and saves ``benchmarks/results/feature_selection.png``.
+Prints markdown tables, then the run's commit, package versions, machine and torch threads
+(one per job when ``--n-jobs`` runs the scores in parallel), and saves
+``benchmarks/results/feature_selection.png``, which carries the same sentence.
 
     OMP_NUM_THREADS=2 python benchmarks/feature_selection.py            # full run
     OMP_NUM_THREADS=2 python benchmarks/feature_selection.py --quick    # capped sizes
@@ -21,6 +23,7 @@ from pathlib import Path
 
 import matplotlib
 import numpy as np
+from _common import environment, environment_line, finish, png_metadata
 from scipy.stats import spearmanr
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_wine
 from sklearn.feature_selection import SelectKBest, mutual_info_classif, mutual_info_regression
@@ -139,7 +142,7 @@ def part_c(feature_grid, sample_grid, n_jobs):
     return by_features, by_samples
 
 
-def plot(by_features, by_samples):
+def plot(by_features, by_samples, metadata=None):
     RESULTS.mkdir(exist_ok=True)
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
     for ax, rows, label in [
@@ -154,18 +157,20 @@ def plot(by_features, by_samples):
         ax.legend()
     fig.tight_layout()
     path = RESULTS / "feature_selection.png"
-    fig.savefig(path, dpi=120)
+    fig.savefig(path, dpi=120, metadata=metadata)
     print(f"\nsaved {path}")
 
 
-def main() -> None:
+def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer seeds, capped sizes")
     parser.add_argument("--max-samples", type=int, default=200_000)
     parser.add_argument("--max-features", type=int, default=500)
     parser.add_argument("--n-jobs", type=int, default=2)
     parser.add_argument("--skip", default="", help="parts to skip, e.g. 'ab'")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    # mutual_info_neural gives each of several jobs one torch thread; one job, the default.
+    env = environment(1 if args.n_jobs != 1 else 0, jobs=args.n_jobs)
     seeds = range(2) if args.quick else range(5)
     max_samples = min(args.max_samples, 20_000) if args.quick else args.max_samples
     max_features = min(args.max_features, 100) if args.quick else args.max_features
@@ -173,10 +178,14 @@ def main() -> None:
         part_a(seeds, 2000, args.n_jobs)
     if "b" not in args.skip:
         part_b(args.n_jobs)
+    timings = None
     if "c" not in args.skip:
         features = [f for f in (10, 100, 500) if f <= max_features]
         samples = [s for s in (1_000, 5_000, 20_000, 50_000, 200_000) if s <= max_samples]
-        plot(*part_c(features, samples, args.n_jobs))
+        timings = part_c(features, samples, args.n_jobs)
+    print(f"\n{environment_line(finish(env))}")
+    if timings is not None:
+        plot(*timings, metadata=png_metadata(env))
 
 
 if __name__ == "__main__":

@@ -17,7 +17,9 @@ at N=5,000 with its defaults and with one change at a time, each testing one exp
 Every fit records its MI on a fresh sample of 20,000 pairs at every evaluation
 (``eval_set``), which plays no part in training. The table gives the reported estimate,
 the best fresh-sample value and the iteration of the best checkpoint; the plot shows the
-fresh-sample learning curves. One fit at a time, all torch threads (``--threads``).
+fresh-sample learning curves. One fit at a time, all torch threads (``--threads``). Both
+files (``benchmarks/results/<out>.{md,png}``) record the run's commit, package versions,
+machine and torch threads: the markdown under its table, the PNG in its description field.
 
 Usage: ``python benchmarks/hard_cases.py [--tasks ...] [--variants ...] [--seed 0]``
 """
@@ -31,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from _common import PREVIOUS_CRITIC
+from _common import PREVIOUS_CRITIC, environment, environment_line, finish, png_metadata
 
 from skmine import MINE
 from skmine.datasets import TASKS
@@ -83,15 +85,16 @@ def percent(value: float, truth: float) -> str:
     return f"{100 * (value / truth - 1):+.0f}%"
 
 
-def main() -> None:
+def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", default=";".join(DEFAULT_TASKS))
     parser.add_argument("--variants", default=";".join(VARIANTS))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--out", default="hard_cases")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
+    env = environment(args.threads)
     tasks, variants = args.tasks.split(";"), args.variants.split(";")
     print(
         f"MINE, seed {args.seed}, {args.threads} torch threads, one fit at a time "
@@ -121,14 +124,16 @@ def main() -> None:
         ]
         lines.append(f"| {task} | {truth:.3f} | " + " | ".join(cells) + " |")
     table = "\n".join(lines)
-    print("\n" + table)
+    finish(env)
+    print("\n" + table + "\n\n" + environment_line(env))
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"{args.out}.md").write_text(
+    caption = (
         f"MINE, N=5,000 unless stated, seed {args.seed}, {args.threads} torch threads, one fit "
         "at a time. Each cell: reported estimate (signed error), best MI on a fresh sample "
         "of 20,000 pairs, checkpoint iteration / iterations run; `warned`: a "
-        "still-rising or plateau warning was raised.\n\n" + table + "\n"
+        "still-rising or plateau warning was raised."
     )
+    (RESULTS / f"{args.out}.md").write_text(f"{caption}\n\n{table}\n\n{environment_line(env)}\n")
     try:
         import matplotlib
 
@@ -147,7 +152,7 @@ def main() -> None:
     axes[0][0].set_ylabel("MI on a fresh sample (nats)")
     axes[0][-1].legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(RESULTS / f"{args.out}.png", dpi=110)
+    fig.savefig(RESULTS / f"{args.out}.png", dpi=110, metadata=png_metadata(env))
 
 
 if __name__ == "__main__":

@@ -17,7 +17,8 @@ and model fitted on 2/3 of the samples, scored on the rest), and seconds per sel
 (b) scikit-learn's bundled tables: 5-fold CV score with the selection inside the pipeline.
 (c) Seconds for 50 features x 5,000 samples.
 A plot of the joint selector's held-out MI along its elimination path is saved to
-``benchmarks/results/joint_selection.png``.
+``benchmarks/results/joint_selection.png``. The output ends with the run's commit, package
+versions, machine and torch threads, which the plot's PNG also carries.
 
     OMP_NUM_THREADS=2 python benchmarks/joint_selection.py            # 10 seeds
     OMP_NUM_THREADS=2 python benchmarks/joint_selection.py --seeds 2  # quick look
@@ -33,6 +34,7 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 import torch
+from _common import environment, environment_line, finish, png_metadata
 from sklearn.base import BaseEstimator
 from sklearn.datasets import (
     load_breast_cancer,
@@ -292,7 +294,7 @@ def part_c():
         )
 
 
-def plot(paths):
+def plot(paths, metadata=None):
     RESULTS.mkdir(exist_ok=True)
     fig, axes = plt.subplots(1, len(paths), figsize=(3.2 * len(paths), 3.2), sharey=False)
     for ax, (task, (sizes, mi)) in zip(np.atleast_1d(axes), paths.items(), strict=True):
@@ -304,22 +306,25 @@ def plot(paths):
     fig.suptitle("JointMutualInfoSelector: MI of the kept features along the elimination path")
     fig.tight_layout()
     path = RESULTS / "joint_selection.png"
-    fig.savefig(path, dpi=120)
+    fig.savefig(path, dpi=120, metadata=metadata)
     print(f"\nsaved {path}")
 
 
-def main() -> None:
+def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--skip", default="", help="parts to skip, e.g. 'bc'")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    env = environment()
     print(f"torch threads: {torch.get_num_threads()}")
-    if "a" not in args.skip:
-        plot(part_a(list(range(args.seeds))))
+    paths = part_a(list(range(args.seeds))) if "a" not in args.skip else None
     if "b" not in args.skip:
         part_b()
     if "c" not in args.skip:
         part_c()
+    print(f"\n{environment_line(finish(env))}")
+    if paths is not None:
+        plot(paths, metadata=png_metadata(env))
 
 
 if __name__ == "__main__":

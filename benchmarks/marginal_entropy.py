@@ -4,7 +4,9 @@ MINEE's entropies under the rank-gaussian scaling rest on a 1-D estimate of each
 entropy (:mod:`skmine._engine.marginal`). For each distribution, ``--repeats`` samples of
 ``--n-samples`` values: bias and standard deviation of the m-spacing estimator for three
 windows, and the bias of the resubstitution estimate ``-mean(log kde(x))`` of
-:class:`scipy.stats.gaussian_kde` (5 samples; it costs ``O(n^2)``). Prints a markdown table.
+:class:`scipy.stats.gaussian_kde` (5 samples; it costs ``O(n^2)``). Prints a markdown table
+and, under it, the run's commit, package versions and machine (no torch: its thread count is
+recorded only as torch's default).
 
 Usage: ``python benchmarks/marginal_entropy.py [--n-samples 5000] [--repeats 20]``
 """
@@ -14,7 +16,7 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-from _common import markdown_table
+from _common import environment, environment_line, finish, markdown_table
 from scipy import stats
 
 from skmine._engine.marginal import spacing_entropy
@@ -35,6 +37,7 @@ def main(argv=None) -> None:
     parser.add_argument("--n-samples", type=int, default=5000)
     parser.add_argument("--repeats", type=int, default=20)
     args = parser.parse_args(argv)
+    env = environment()
     n = args.n_samples
     windows = {
         "n^(1/3)": round(n ** (1 / 3)),
@@ -61,6 +64,7 @@ def main(argv=None) -> None:
     header.append("Gaussian KDE: bias")
     print(f"n = {n}, {args.repeats} samples per distribution (KDE: 5)\n")
     print(markdown_table(header, rows))
+    print(f"\n{environment_line(finish(env))}")
 
 
 if __name__ == "__main__":

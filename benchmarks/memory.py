@@ -3,7 +3,9 @@
 Each configuration runs in a fresh process; peak resident memory (``ru_maxrss``) is compared
 with the resident memory just before the data were created (Python, torch and skmine
 loaded). A short fit (``max_iter=20``) exercises validation, scaling, the split, training
-and two held-out evaluations. Usage: ``python benchmarks/memory.py [--rows N] [--cols D]``.
+and two held-out evaluations. The table is followed by the run's commit, package versions,
+machine and torch threads (one per child process). Usage:
+``python benchmarks/memory.py [--rows N] [--cols D]``.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import argparse
 import json
 import subprocess
 import sys
+
+from _common import environment, environment_line, finish
 
 CHILD = r"""
 import json, resource, sys, time
@@ -37,11 +41,12 @@ print(json.dumps(dict(scaling=scaling, data=data, before=before, peak=peak, seco
 """
 
 
-def main() -> None:
+def main(argv=None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--cols", type=int, default=50)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    env = environment(1)  # each child process sets one torch thread
     print(f"MINE fit (max_iter=20) on {args.rows:,} x {args.cols} float32, CPU, one thread\n")
     print(
         "| scaling | data MiB | RSS before data MiB | peak RSS MiB | (peak - before) / data "
@@ -61,6 +66,7 @@ def main() -> None:
             f"| {scaling} | {r['data']:.0f} | {r['before']:.0f} | {r['peak']:.0f} | "
             f"{ratio:.2f} | {r['seconds']:.1f} |"
         )
+    print(f"\n{environment_line(finish(env))}")
 
 
 if __name__ == "__main__":

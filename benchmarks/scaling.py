@@ -4,7 +4,8 @@ MI is invariant under strictly monotone maps of each coordinate, so ``scaling`` 
 the optimisation. Each task is HG(0.9, 3), N=5,000 (truth 2.491 nats), as drawn or with every
 coordinate sent through ``x**3`` or ``sinh`` (heavy tails). For each scaling, MINE's held-out
 estimate and the iterations until the critic's bound on a fresh sample stays within 10% of
-the truth (median of the seeds).
+the truth (median of the seeds). The table is followed by the run's commit, package
+versions, machine and torch threads.
 
 Usage: ``python benchmarks/scaling.py [--seeds 3]``
 """
@@ -14,7 +15,14 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-from _common import iterations_to_stay_within, markdown_table, median_or_none
+from _common import (
+    environment,
+    environment_line,
+    finish,
+    iterations_to_stay_within,
+    markdown_table,
+    median_or_none,
+)
 
 from skmine import MINE
 from skmine.datasets import correlated_gaussians, transformed
@@ -28,11 +36,12 @@ def sample(n: int, seed: int, transform: str):
     return (X, y, truth) if transform == "none" else transformed(X, y, truth, transform)
 
 
-def main() -> None:
+def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--n-samples", type=int, default=5000)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    env = environment()
     rows = []
     for transform in TRANSFORMS:
         for scaling in SCALINGS:
@@ -61,6 +70,7 @@ def main() -> None:
             ["transform", "scaling", "mutual_info_", "relative error", "iterations to 10%"], rows
         )
     )
+    print(f"\n{environment_line(finish(env))}")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ markdown table (MINE, N=5,000, dense 5x5 Gaussian, a fixed 1,000 iterations)::
     python benchmarks/threads.py
 
 Run it on an otherwise idle machine with at least 2 cores; it makes the busy core itself.
+The table is followed by the run's commit, package versions, machine and load.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import os
 import time
 
 import torch
+from _common import environment, environment_line, finish
 
 from skmine import MINE
 from skmine.datasets import TASKS
@@ -34,6 +36,8 @@ def fit_seconds(n_threads: int, X, y) -> float:
 
 
 def main() -> None:
+    env = environment()
+    env["torch_threads"] = "1 and 2 (the table's columns)"
     X, y, _ = TASKS["dense-gauss 5x5"].sample(5000, 0)
     print(
         f"torch {torch.__version__}, {os.cpu_count()} cores, torch default "
@@ -58,6 +62,7 @@ def main() -> None:
     for busy, seconds in rows:
         label = "one core busy" if busy else "idle"
         print(f"| {label} | {seconds[1]:.1f} s | {seconds[2]:.1f} s |")
+    print(f"\n{environment_line(finish(env))}")
 
 
 if __name__ == "__main__":
