@@ -127,6 +127,8 @@ class MonitoredProblem:
     def __init__(self, problem: Problem, monitor: Problem, name: str = "eval_set") -> None:
         self.problem, self.monitor, self.name = problem, monitor, name
         self.module = problem.module
+        # The units of the monitored problem's critics (its variants), kept per unit.
+        self.critic_units = getattr(problem, "critic_units", None)
 
     def training_loss(self) -> tuple[Tensor, Tensor]:
         return self.problem.training_loss()
