@@ -48,7 +48,8 @@ DATA_LIMITED = "limited by the amount of data"  # the estimators' data-limited w
 CLIP_PERCENT = 60  # the plot's scale; larger errors are written on their bars
 # Every registered estimator with its defaults, and documented alternatives worth measuring.
 METHODS = {cls.__name__: (cls, {}) for cls in ESTIMATORS.values()}
-METHODS["MINEE rank-gaussian"] = (ESTIMATORS["minee"], {"scaling": "rank-gaussian"})
+DEFAULT_METHODS = [KNN, *METHODS]  # what a run measures unless --methods says otherwise
+METHODS["MINEE standard scaling"] = (ESTIMATORS["minee"], {"scaling": "standard"})
 # The estimate policy without the optimism correction.
 METHODS["MINE uncorrected"] = (ESTIMATORS["mine"], {"bias_correction": None})
 METHODS["DeepInfoMaxJSD uncorrected"] = (ESTIMATORS["dim"], {"bias_correction": None})
@@ -346,8 +347,11 @@ def main(argv=None) -> None:
     )
     parser.add_argument(
         "--methods",
-        default="all",
-        help=f"methods separated by ';', or 'all': {KNN}; {'; '.join(METHODS)}",
+        default="defaults",
+        help=(
+            "methods separated by ';', 'defaults' (k-NN and every estimator with its "
+            f"defaults) or 'all': {KNN}; {'; '.join(METHODS)}"
+        ),
     )
     parser.add_argument("--records", type=Path, help="also write the raw records as JSON here")
     parser.add_argument(
@@ -387,7 +391,9 @@ def main(argv=None) -> None:
         parser.error(f"unknown task(s) {unknown}; choose from {list(TASKS)}")
     params = {} if args.max_iter is None else {"max_iter": args.max_iter}
     print(f"N={args.n_samples}, seeds={args.seeds}, estimator parameters {params or 'default'}")
-    methods = None if args.methods == "all" else [m.strip() for m in args.methods.split(";")]
+    methods = {"all": None, "defaults": DEFAULT_METHODS}.get(args.methods)
+    if args.methods not in ("all", "defaults"):
+        methods = [m.strip() for m in args.methods.split(";")]
     unknown = sorted(set(methods or []) - {KNN, *METHODS})
     if unknown:
         parser.error(f"unknown method(s) {unknown}")
