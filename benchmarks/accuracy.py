@@ -226,10 +226,7 @@ def policy_markdown(records: list[dict]) -> str:
         return ""
 
     def stats(rows):
-        # Records older than the signed error (the stored accuracy.json) carry its parts.
-        signed = np.array(
-            [r.get("signed_error", (r["estimate"] - r["truth"]) / r["truth"]) for r in rows]
-        )
+        signed = np.array([_signed_error(r) for r in rows])
         return (
             100 * np.median(signed),
             100 * np.mean(np.abs(signed)),
@@ -297,10 +294,15 @@ def policy_markdown(records: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def _signed_error(record: dict) -> float:
+    # Records older than the signed error (the stored accuracy.json) carry its parts.
+    return record.get("signed_error", (record["estimate"] - record["truth"]) / record["truth"])
+
+
 def _flagged(record: dict, flag: str) -> bool:
     if flag != "silent_failure":
         return bool(record.get(flag, False))
-    failed = record["signed_error"] < -0.5 and not record.get("covered", True)
+    failed = _signed_error(record) < -0.5 and not record.get("covered", True)
     warned = record.get("data_limited", False) or record.get("below_knn", False)
     return record["method"] != KNN and failed and not warned
 

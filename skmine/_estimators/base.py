@@ -336,13 +336,13 @@ class BaseMIEstimator(BaseEstimator, ABC):
         no interval shows.
         """
         self.knn_mutual_info_ = None
-        if "mutual_info_ci_" not in self.__dict__ or prep.discrete_ or not y.shape[1]:
+        if prep.discrete_ or not y.shape[1]:  # class labels, or MINEE's fit(X)
             return
         if x.shape[1] + y.shape[1] > KNN_CHECK_MAX_DIMS or x.shape[0] < KNN_CHECK_MIN_SAMPLES:
             return
         rows = np.random.default_rng(seed).permutation(x.shape[0])[:KNN_CHECK_MAX_SAMPLES]
         margin = KNN_CHECK_MARGIN_NATS * math.sqrt(KNN_CHECK_MAX_SAMPLES / len(rows))
-        x_rows, y_rows = (t.detach().cpu().double().numpy()[rows] for t in (x, y))
+        x_rows, y_rows = (t.detach().cpu().numpy()[rows] for t in (x, y))
         knn = ksg_mutual_info(x_rows, y_rows, random_state=seed)
         self.knn_mutual_info_ = knn
         low, high = self.mutual_info_ci_
