@@ -143,7 +143,6 @@ class BatchedConcatCritic(nn.Module):
         radial_features: bool = False,
     ) -> None:
         super().__init__()
-        self.n_critics = n_critics
         self.dim_x = dim_x
         self.dim_y = dim_y
         self.radial_features = radial_features
@@ -161,6 +160,11 @@ class BatchedConcatCritic(nn.Module):
         self.activation = activation
         # Per-critic switch of the radial inputs (None: all on); see stack_variants.
         self.register_buffer("radial_mask", None)
+
+    @property
+    def n_critics(self) -> int:
+        """Number of critics (the training loop may drop some while training)."""
+        return self.weights[0].shape[0]
 
     def select(self, critics: slice, radial_features: bool) -> BatchedConcatCritic:
         """A module of ``critics`` only; without the radial inputs when they are off.

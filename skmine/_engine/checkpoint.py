@@ -58,6 +58,11 @@ class Checkpoint:
     def restore(self) -> None:
         self.module.load_state_dict(self.state)
 
+    def keep_critics(self, keep: Tensor) -> None:
+        """Forget the saved weights of the critics outside the boolean mask ``keep``."""
+        self.units = self.units[keep]
+        self.state = {k: v[keep.to(v.device)] for k, v in self.state.items()}
+
 
 class UnitProgress:
     """Early stopping of each unit against its own best and standard error.

@@ -74,6 +74,13 @@ class TrainingConfig:
     :class:`~skmine._engine.checkpoint.UnitProgress` for ``n_iter_no_change``,
     ``improvement_z``, ``lr_halvings`` and ``fall_z``.
 
+    ``race_z``, ``race_after``, ``race_evaluations`` (several units only): the units race.
+    From the ``race_after``-th evaluation on, as soon as one unit's best held-out value leads
+    every other unit's by ``race_z`` standard errors of their difference, and in any case at
+    the ``race_evaluations``-th evaluation, the others are dropped: their critics leave the
+    module, so they no longer cost a step, and only the leader trains on (see
+    :meth:`_Loop.settle_race`). ``race_z=None`` keeps every unit to the end.
+
     ``weight_averaging``: evaluations and checkpoints use an exponential moving average of
     the weights (Polyak averaging, weight ``1 - weight_averaging`` on the newest step, or
     the plain mean over the first steps); ``None`` uses the weights as trained.
@@ -93,6 +100,9 @@ class TrainingConfig:
     improvement_z: float = 0.0
     lr_halvings: int = 0
     fall_z: float | None = None
+    race_z: float | None = None
+    race_after: int = 0
+    race_evaluations: int = 0
     # Plateau / still-rising diagnostics at max_iter (of a single unit: with several, the
     # caller diagnoses the unit it keeps with convergence_problems); off where the
     # criterion is a sum over many critics that each keep their own best.
@@ -104,7 +114,9 @@ class TrainingResult:
     """What :func:`train` returns; the module holds the best checkpoint on return.
 
     ``warnings`` lists ``(message, category)`` pairs for the caller to issue (after it has
-    chosen among several trainings, only for the one it keeps).
+    chosen among several trainings, only for the one it keeps). ``race`` describes the end of
+    a race between units (``None`` when every unit trained to the end): the iteration, the
+    kept unit, and each unit's best held-out value and its standard error at that point.
     """
 
     history: list[dict[str, float]] = field(default_factory=list)
@@ -114,6 +126,7 @@ class TrainingResult:
     stop_reason: str = "max_iter"
     non_finite_restarts: int = 0
     unit_best_iteration: list[int] = field(default_factory=list)
+    race: dict | None = None
     warnings: list[tuple[str, type[Warning]]] = field(default_factory=list)
 
 
@@ -127,8 +140,15 @@ class MonitoredProblem:
     def __init__(self, problem: Problem, monitor: Problem, name: str = "eval_set") -> None:
         self.problem, self.monitor, self.name = problem, monitor, name
         self.module = problem.module
-        # The units of the monitored problem's critics (its variants), kept per unit.
-        self.critic_units = getattr(problem, "critic_units", None)
+
+    @property
+    def critic_units(self) -> Tensor | None:
+        """The units of the monitored problem's critics (its variants), kept per unit."""
+        return getattr(self.problem, "critic_units", None)
+
+    def keep_units(self, kept: list[int]) -> None:
+        self.problem.keep_units(kept)
+        self.monitor.keep_units(kept)
 
     def training_loss(self) -> tuple[Tensor, Tensor]:
         return self.problem.training_loss()
@@ -180,6 +200,8 @@ class _Loop:
             fall_z=config.fall_z,
         )
         self.unit_best_iteration = [0] * self.checkpoint.n_units
+        self.unit_best_std = [0.0] * self.checkpoint.n_units
+        self.active = list(range(self.checkpoint.n_units))
         self.scales = [1.0] * self.checkpoint.n_units
         self.result = TrainingResult()
         self.running: Tensor | float = 0.0
@@ -195,7 +217,7 @@ class _Loop:
         loss.backward()
         if self.config.max_grad_norm is not None:
             _clip_per_critic(self.params, self.config.max_grad_norm)
-        if len(set(self.scales)) > 1:
+        if len({self.scales[u] for u in self.active}) > 1:
             self._scaled_step()
         else:
             self.optimizer.step()
@@ -226,18 +248,20 @@ class _Loop:
         self.running = 0.0
         self.steps_since_eval = 0
         train_estimate = float(train.mean())
-        if train.numel() > 1:  # one value per unit
-            self.unit_train = train.tolist()
+        if self.checkpoint.n_units > 1 and train.numel() == len(self.active):
+            # One value per unit still training.
+            self.unit_train = dict(zip(self.active, train.reshape(-1).tolist(), strict=True))
         self.module.eval()
         with _averaged_weights(self.params, self.averaged), torch.no_grad():
             metrics = self.problem.evaluate()
             if not _is_finite(train_estimate, *_scalars(metrics)):
                 return metrics, train_estimate, None
-            values, _ = self._unit_values(metrics)
+            values, stds = self._unit_values(metrics)
             eligible = metrics.get("eligible", 1.0) > 0
             improved = self.checkpoint.offer(values) if eligible else torch.zeros(1, dtype=bool)
         for u in torch.nonzero(improved).flatten().tolist():
             self.unit_best_iteration[u] = self.result.n_iter
+            self.unit_best_std[u] = 0.0 if stds is None else float(stds[u])
         return metrics, train_estimate, bool(improved.any())
 
     def _unit_values(self, metrics: dict) -> tuple[Tensor, Tensor | None]:
@@ -278,7 +302,7 @@ class _Loop:
         """Append to the history, update the patience and the progress display."""
         record = {"iteration": iteration, "train": train_estimate}
         if self.checkpoint.n_units > 1 and getattr(self, "unit_train", None):
-            record.update({f"train/{u}": v for u, v in enumerate(self.unit_train)})
+            record.update({f"train/{u}": v for u, v in self.unit_train.items()})
         record.update(
             {("validation" if k == "estimate" else k): v for k, v in _scalar_items(metrics)}
         )
@@ -307,9 +331,10 @@ class _Loop:
         scales = self.progress.step_scales()
         if scales != self.scales:
             self.scales = scales
-            if len(set(scales)) == 1:
+            active_scales = {scales[u] for u in self.active}
+            if len(active_scales) == 1:
                 for group in self.optimizer.param_groups:
-                    group["lr"] = self.learning_rate * scales[0]
+                    group["lr"] = self.learning_rate * active_scales.pop()
             else:
                 for group in self.optimizer.param_groups:
                     group["lr"] = self.learning_rate
@@ -317,6 +342,73 @@ class _Loop:
             self.result.stop_reason = "early_stopping"
             return True
         return False
+
+    def settle_race(self) -> None:
+        """End the race between units once one clearly leads or time is up.
+
+        The leader is the unit with the highest best held-out value; from the
+        ``race_after``-th evaluation on it wins when it leads every other unit by ``race_z``
+        standard errors of the difference (the two best values' standard errors in
+        quadrature), and at the ``race_evaluations``-th whatever its lead. Earlier leads
+        tell which critic learns faster rather than which ends higher. The others' critics
+        are then dropped.
+        """
+        if self.config.race_z is None or len(self.active) < 2:
+            return
+        best = self.checkpoint.best.tolist()
+        leader = max(self.active, key=lambda u: best[u])
+        if not math.isfinite(best[leader]):
+            return
+        clear = all(
+            best[leader] - best[u]
+            > self.config.race_z * math.hypot(self.unit_best_std[leader], self.unit_best_std[u])
+            for u in self.active
+            if u != leader
+        )
+        evaluations = len(self.result.history)
+        if evaluations < self.config.race_after:
+            return
+        if not clear and evaluations < self.config.race_evaluations:
+            return
+        self.result.race = {
+            "iteration": self.result.n_iter,
+            "kept": leader,
+            "values": best,
+            "stds": list(self.unit_best_std),
+        }
+        self.keep_units([leader])
+
+    def keep_units(self, kept: list[int]) -> None:
+        """Drop every critic outside the ``kept`` units from the module and the loop's state.
+
+        Every parameter and buffer is stacked on the leading critic axis, and so are the
+        optimiser's moments, the averaged weights and the checkpoint; the problem drops the
+        units' data of its own.
+        """
+        keep = torch.isin(self.units, torch.tensor(kept))
+        rows = torch.nonzero(keep).flatten().to(self.device)
+        n_critics = len(self.units)
+        with torch.no_grad():
+            for p in self.params:
+                state = self.optimizer.state.get(p, {})
+                for name, value in state.items():
+                    if isinstance(value, Tensor) and value.ndim and value.shape[0] == n_critics:
+                        state[name] = value.index_select(0, rows)
+                p.data = p.data.index_select(0, rows)
+                p.grad = None
+            for owner in self.module.modules():
+                for name, buffer in owner._buffers.items():
+                    if buffer is not None and buffer.ndim and buffer.shape[0] == n_critics:
+                        owner._buffers[name] = buffer.index_select(0, rows)
+            if self.averaged is not None:
+                self.averaged = [a.index_select(0, rows) for a in self.averaged]
+        self.checkpoint.keep_critics(keep)
+        self.units = self.units[keep]
+        self.problem.keep_units(kept)
+        for u in self.active:
+            if u not in kept:
+                self.progress.stopped[u] = True
+        self.active = [u for u in self.active if u in kept]
 
     def finish(self) -> TrainingResult:
         """Restore the checkpoint, close the display and collect the diagnostics."""
@@ -398,6 +490,7 @@ def train(problem: Problem, config: TrainingConfig) -> TrainingResult:
                     continue
                 break
             loop.record(iteration, metrics, train_estimate, improved)
+            loop.settle_race()
             if loop.should_stop(metrics):
                 break
     except KeyboardInterrupt:

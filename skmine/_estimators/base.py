@@ -49,6 +49,12 @@ SCORE_SEED = 0
 IMPROVEMENT_Z = 0.5
 LR_HALVINGS = 2
 FALL_Z = 3.0
+# The critic variants race (see skmine._engine.training.TrainingConfig): from evaluation
+# RACE_AFTER on, the one whose best held-out bound leads by RACE_Z standard errors of the
+# difference, and at evaluation RACE_EVALUATIONS the one that leads, trains on alone.
+RACE_Z = 3.0
+RACE_AFTER = 3
+RACE_EVALUATIONS = 5
 # Product-of-marginal pairs, shared among the critics, of the evaluations that choose the
 # checkpoint and of the final readout.
 MAX_EVAL_PAIRS = 16_384
@@ -96,8 +102,10 @@ def _unit_result(result: TrainingResult, unit: int) -> TrainingResult:
     )
 
 
-def _select_candidate(estimates: dict[bool, Estimate]) -> tuple[bool, float]:
+def _select_candidate(estimates: dict[bool, tuple[float, float]]) -> tuple[bool, float]:
     """The variant with the highest held-out bound, and the selection's expected lift.
+
+    ``estimates`` maps each variant to its held-out bound and that bound's standard error.
 
     Picking the larger of two noisy held-out values on the same samples lifts the pick
     above its own expectation. For normal noise with standard error ``s`` of the
@@ -106,14 +114,31 @@ def _select_candidate(estimates: dict[bool, Estimate]) -> tuple[bool, float]:
     clear winner); ``s`` is bounded above by the two standard errors in quadrature, as
     the values share their samples and are positively correlated.
     """
-    chosen = max(estimates, key=lambda key: estimates[key].raw)
-    first, second = estimates.values()
-    spread = math.hypot(first.std, second.std)
-    if not (spread > 0 and math.isfinite(first.raw) and math.isfinite(second.raw)):
+    chosen = max(estimates, key=lambda key: estimates[key][0])
+    (first, first_std), (second, second_std) = estimates.values()
+    spread = math.hypot(first_std, second_std)
+    if not (spread > 0 and math.isfinite(first) and math.isfinite(second)):
         return chosen, 0.0
-    gap = abs(first.raw - second.raw)
+    gap = abs(first - second)
     lift = spread * float(norm.pdf(gap / spread)) - gap * float(norm.cdf(-gap / spread))
     return chosen, max(lift, 0.0)
+
+
+def _candidate_bounds(
+    variants: list[bool], result: TrainingResult, trained: dict[bool, dict[str, Estimate]]
+) -> dict[bool, tuple[float, float]]:
+    """Each variant's held-out bound and its standard error when the kept one was chosen.
+
+    After a race, the variants' best evaluations when it ended; when every variant trained
+    to the end, their final readouts.
+    """
+    if result.race is None:
+        return {
+            radial: (out["mutual_info"].raw, out["mutual_info"].std)
+            for radial, out in trained.items()
+        }
+    race = result.race
+    return {radial: (race["values"][u], race["stds"][u]) for u, radial in enumerate(variants)}
 
 
 class BaseMIEstimator(BaseEstimator, ABC):
@@ -290,31 +315,30 @@ class BaseMIEstimator(BaseEstimator, ABC):
             x_eval, y_eval = self._preprocessed_tensors(prep, *eval_set)
             eval_tensors = (x_eval.to(device), y_eval.to(device))
         variants = self._radial_candidates()
-        module, result, unit_estimates = self._train_critics(
+        module, result, trained = self._train_critics(
             prep, x, y_t, scaffold, variants, eval_tensors
         )
-        trained = dict(zip(variants, unit_estimates, strict=True))
+        has_variants = hasattr(self, "radial_features")
+        candidates = _candidate_bounds(variants, result, trained) if has_variants else {}
         chosen, penalty = variants[0], 0.0
         if len(variants) > 1:
-            chosen, penalty = _select_candidate(
-                {radial: estimates["mutual_info"] for radial, estimates in trained.items()}
-            )
-        unit = variants.index(chosen)
+            chosen, penalty = _select_candidate(candidates)
         estimates = trained[chosen]
         if len(variants) > 1:
             n_folds = scaffold.layout.n_critics
-            module = module.select(slice(unit * n_folds, (unit + 1) * n_folds), chosen)
-            result = _unit_result(result, unit)
+            position = list(trained).index(chosen)
+            module = module.select(slice(position * n_folds, (position + 1) * n_folds), chosen)
+            result = _unit_result(result, variants.index(chosen))
         self._check_estimates(estimates, result.history)
         issue_warnings(result.warnings)
         if penalty:
             estimates = {**estimates, "mutual_info": shifted(estimates["mutual_info"], -penalty)}
         self._store_fit(prep, scaffold, module, result)
-        if hasattr(self, "radial_features"):
+        if has_variants:
             self.radial_features_ = chosen
             self.candidates_ = {
-                ("radial" if radial else "plain"): variant_estimates["mutual_info"].raw
-                for radial, variant_estimates in trained.items()
+                ("radial" if radial else "plain"): bound
+                for radial, (bound, _) in candidates.items()
             }
             self.selection_penalty_ = penalty
         self._store_estimates(estimates)
@@ -381,6 +405,11 @@ class BaseMIEstimator(BaseEstimator, ABC):
         minibatches and product-of-marginal pairs, so that the variants' held-out values
         differ by the critics alone. Returns the module, the training result and each
         variant's estimates.
+
+        With two variants they race (``RACE_Z``, ``RACE_EVALUATIONS``): the loop drops the
+        one that falls clearly behind, or is behind after a few evaluations, and trains the
+        other alone. Returns the module (the kept critics only), the training result and the
+        estimates of each variant still in it.
         """
         device = scaffold.device
         n_folds = scaffold.layout.n_critics
@@ -410,12 +439,11 @@ class BaseMIEstimator(BaseEstimator, ABC):
             result = train(problem, self._training_config(multi_unit=len(variants) > 1))
             with torch.no_grad():
                 problem = getattr(problem, "problem", problem)
-                estimates = (
-                    problem.unit_estimates(final=True)
-                    if len(variants) > 1
-                    else [problem.estimates(final=True)]
-                )
-        return module, result, estimates
+                if len(variants) == 1:
+                    return module, result, {variants[0]: problem.estimates(final=True)}
+                estimates = problem.unit_estimates(final=True)
+        kept = [variants[u] for u in problem.unit_ids]
+        return module, result, dict(zip(kept, estimates, strict=True))
 
     def score(self, X, y=None) -> float:
         """The fitted critics' bound on the given data (nats; higher is tighter).
@@ -500,6 +528,9 @@ class BaseMIEstimator(BaseEstimator, ABC):
     def _training_config(self, multi_unit: bool = False) -> TrainingConfig:
         return TrainingConfig(
             checkpoint="per_unit" if multi_unit else "joint",
+            race_z=RACE_Z if multi_unit else None,
+            race_after=RACE_AFTER,
+            race_evaluations=RACE_EVALUATIONS,
             improvement_z=IMPROVEMENT_Z,
             lr_halvings=LR_HALVINGS,
             fall_z=FALL_Z,

@@ -132,13 +132,15 @@ default={default}
 RADIAL_ATTRIBUTES = """    radial_features_ : bool
         Whether the kept critics see the radial features.
     candidates_ : dict of str to float
-        The held-out bound (nats, uncorrected, before the selection penalty) of each
-        variant trained: ``"plain"`` and/or ``"radial"``.
+        The held-out bound (nats, uncorrected) of each variant trained, ``"plain"`` and/or
+        ``"radial"``, when the kept one was chosen: the best evaluation of each when the
+        race between them ended (see the user guide), or their final readouts when both
+        trained to the end.
     selection_penalty_ : float
         What was subtracted from the kept variant's estimate, interval and held-out value
         for picking the larger of two held-out bounds on the same samples: the expected
-        lift of the maximum of two normal values with the observed difference and their
-        standard errors in quadrature (nats; 0 when one variant was trained).
+        lift of the maximum of two normal values with the difference and standard errors
+        of ``candidates_`` in quadrature (nats; 0 when one variant was trained).
 """
 
 COMMON_ATTRIBUTES = """    mutual_info_raw_ : float

@@ -58,7 +58,8 @@ class JointMarginalProblem:
         :mod:`skmine._engine.readout`).
     n_units : int
         Units of fold critics in ``critics``: critic ``u * n_folds + k`` is fold ``k`` of
-        unit ``u``.
+        unit ``u``. The training loop may drop units (:meth:`keep_units`); the others keep
+        their numbers.
     """
 
     def __init__(
@@ -80,8 +81,8 @@ class JointMarginalProblem:
         self.module = critics
         self.x, self.y = x, y
         self.layout = layout
-        self.n_units = n_units
-        self.critic_units = torch.arange(n_units).repeat_interleave(layout.n_critics)
+        self.total_units = n_units
+        self.unit_ids = list(range(n_units))
         self.batch_size = batch_size
         self.bound = bound
         self.generator = generator
@@ -91,6 +92,24 @@ class JointMarginalProblem:
         self._readout_pairs = readout_pairs
         self.correct_optimism = correct_optimism
         self._generator_state = generator.get_state()
+
+    @property
+    def n_units(self) -> int:
+        """Units whose critics are in the module."""
+        return len(self.unit_ids)
+
+    @property
+    def critic_units(self) -> Tensor:
+        """The unit of each critic in the module."""
+        return torch.tensor(self.unit_ids).repeat_interleave(self.layout.n_critics)
+
+    def keep_units(self, kept: list[int]) -> None:
+        """Forget the units outside ``kept``, whose critics the loop took out of the module."""
+        keep = torch.tensor([u in kept for u in self.unit_ids])
+        if self._log_ema is not None:
+            critics = keep.repeat_interleave(self.layout.n_critics).to(self._log_ema.device)
+            self._log_ema = self._log_ema[critics]
+        self.unit_ids = [u for u in self.unit_ids if u in kept]
 
     def training_loss(self) -> tuple[Tensor, Tensor]:
         b = self.batch_size
@@ -123,7 +142,8 @@ class JointMarginalProblem:
         return out
 
     def unit_estimates(self, final: bool = False) -> list[dict[str, Estimate]]:
-        """The estimate policy applied to each unit's critics as they are (``no_grad``).
+        """The estimate policy applied to each unit's critics as they are (``no_grad``), in
+        the order of ``unit_ids``.
 
         ``final=True`` reads out on ``readout_pairs`` marginal pairs, drawn afresh from a
         generator seeded like the training one, instead of the training evaluations' pairs,
@@ -197,16 +217,20 @@ class JointMarginalProblem:
         """Held-out metrics: ``"estimate"`` (the checkpoint criterion) is the cross-fitted
         DV bound, ``"mutual_info"`` the bias-corrected estimate; with several units, each
         unit's metrics carry the suffix ``/u`` and ``"unit_values"`` / ``"unit_std"`` hold
-        their criteria and standard errors.
+        their criteria and standard errors (NaN for a dropped unit).
         """
         units = self.unit_estimates()
-        per_unit = [_policy_metrics(out, self.layout) for out in units]
-        if self.n_units == 1:
+        per_unit = dict(
+            zip(self.unit_ids, (_policy_metrics(out, self.layout) for out in units), strict=True)
+        )
+        if self.total_units == 1:
             return per_unit[0]
-        metrics = {f"{k}/{u}": v for u, m in enumerate(per_unit) for k, v in m.items()}
-        metrics["estimate"] = max(m["estimate"] for m in per_unit)
-        metrics["unit_values"] = torch.tensor([m["estimate"] for m in per_unit])
-        metrics["unit_std"] = torch.tensor([m["estimate_std"] for m in per_unit])
+        metrics = {f"{k}/{u}": v for u, m in per_unit.items() for k, v in m.items()}
+        metrics["estimate"] = max(m["estimate"] for m in per_unit.values())
+        nan = {"estimate": math.nan, "estimate_std": math.nan}
+        of_all = [per_unit.get(u, nan) for u in range(self.total_units)]
+        metrics["unit_values"] = torch.tensor([m["estimate"] for m in of_all])
+        metrics["unit_std"] = torch.tensor([m["estimate_std"] for m in of_all])
         return metrics
 
 
