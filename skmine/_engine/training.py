@@ -2,8 +2,9 @@
 
 An estimator describes *what* to optimise as a :class:`Problem`; this module decides *how*:
 Adam on minibatches, an evaluation on held-out data every ``eval_interval`` steps, early
-stopping, restoring the best checkpoint, a guard against non-finite values, and progress
-messages. The host synchronises with the device only at evaluations.
+stopping, a race that drops the units of critics that fall behind, restoring the best
+checkpoint, a guard against non-finite values, and progress messages. The host synchronises
+with the device only at evaluations.
 """
 
 from __future__ import annotations

@@ -398,7 +398,7 @@ class BaseMIEstimator(BaseEstimator, ABC):
         self.stop_reason_ = result.stop_reason
 
     def _train_critics(self, prep, x, y_t, scaffold: FitScaffold, variants, eval_tensors):
-        """Train the critic variants side by side from the fit's seed.
+        """Train the critic variants side by side from the fit's seed, until one wins.
 
         Each variant is one unit of fold critics in one batched module, trained in one loop
         with its own checkpoint and stopping, built from the same seed and fed the same
