@@ -356,6 +356,9 @@ class _Loop:
         """
         if self.config.race_z is None or len(self.active) < 2:
             return
+        evaluations = len(self.result.history)
+        if evaluations < self.config.race_after:
+            return
         best = self.checkpoint.best.tolist()
         leader = max(self.active, key=lambda u: best[u])
         if not math.isfinite(best[leader]):
@@ -366,9 +369,6 @@ class _Loop:
             for u in self.active
             if u != leader
         )
-        evaluations = len(self.result.history)
-        if evaluations < self.config.race_after:
-            return
         if not clear and evaluations < self.config.race_evaluations:
             return
         self.result.race = {

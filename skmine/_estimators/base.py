@@ -323,12 +323,11 @@ class BaseMIEstimator(BaseEstimator, ABC):
         chosen, penalty = variants[0], 0.0
         if len(variants) > 1:
             chosen, penalty = _select_candidate(candidates)
-        estimates = trained[chosen]
-        if len(variants) > 1:
             n_folds = scaffold.layout.n_critics
             position = list(trained).index(chosen)
             module = module.select(slice(position * n_folds, (position + 1) * n_folds), chosen)
             result = _unit_result(result, variants.index(chosen))
+        estimates = trained[chosen]
         self._check_estimates(estimates, result.history)
         issue_warnings(result.warnings)
         if penalty:
@@ -403,8 +402,7 @@ class BaseMIEstimator(BaseEstimator, ABC):
         Each variant is one unit of fold critics in one batched module, trained in one loop
         with its own checkpoint and stopping, built from the same seed and fed the same
         minibatches and product-of-marginal pairs, so that the variants' held-out values
-        differ by the critics alone. Returns the module, the training result and each
-        variant's estimates.
+        differ by the critics alone.
 
         With two variants they race (``RACE_Z``, ``RACE_EVALUATIONS``): the loop drops the
         one that falls clearly behind, or is behind after a few evaluations, and trains the
