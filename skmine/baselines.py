@@ -26,9 +26,10 @@ def ksg_mutual_info(X, y, *, n_neighbors: int = 3, random_state=None) -> float:
     Parameters
     ----------
     X : array-like of shape (n_samples, dim_x)
-        Samples of the first variable.
+        Samples of the first variable, continuous (ties are broken by the jitter).
     y : array-like of shape (n_samples,) or (n_samples, dim_y)
-        Samples of the second variable, row-aligned with ``X``.
+        Samples of the second variable, continuous, row-aligned with ``X``; a 1-D array is
+        one column.
     n_neighbors : int, default=3
         ``k`` of the estimator.
     random_state : int, RandomState instance or None

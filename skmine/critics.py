@@ -383,9 +383,10 @@ class StackedCritics(nn.Module):
         Parameters
         ----------
         x : Tensor of shape (n_critics, n, dim_x)
-            First variable, per critic.
+            First variable, per critic; critic ``j`` sees the slice ``x[j]``, of shape
+            ``(n, dim_x)``, as a lone module would.
         y : Tensor of shape (n_critics, n, dim_y)
-            Second variable, per critic.
+            Second variable, per critic, sliced alike.
 
         Returns
         -------

@@ -44,10 +44,36 @@ __all__ = [
 ]
 
 
+_DOC_FRAGMENTS = {
+    "n_samples": "n_samples : int\n        Number of samples.",
+    "random_state": "random_state : int, RandomState instance or None, default=None\n        Seed.",
+    "returns": """Returns
+    -------
+    X, y, mutual_info
+        Samples of ``X`` and ``y``, row-aligned, and their true MI in nats.""",
+    "returns_1x1": """Returns
+    -------
+    X : ndarray of shape (n_samples, 1)
+        Samples of ``X``.
+    y : ndarray of shape (n_samples,)
+        Samples of ``y``, row-aligned with ``X``.
+    mutual_info : float
+        True MI in nats.""",
+}
+
+
+def _documented(func: Callable) -> Callable:
+    """Fill the docstring entries that the samplers share (``%(name)s``)."""
+    if func.__doc__:  # absent under python -OO
+        func.__doc__ = func.__doc__ % _DOC_FRAGMENTS
+    return func
+
+
 def _squeeze(y: np.ndarray) -> np.ndarray:
     return y[:, 0] if y.shape[1] == 1 else y
 
 
+@_documented
 def correlated_gaussians(
     n_samples: int, rho: float = 0.9, dim: int = 1, random_state=None
 ) -> tuple[np.ndarray, np.ndarray, float]:
@@ -57,14 +83,12 @@ def correlated_gaussians(
 
     Parameters
     ----------
-    n_samples : int
-        Number of samples.
+    %(n_samples)s
     rho : float, default=0.9
         Correlation of each pair, in (-1, 1).
     dim : int, default=1
         Dimension ``d`` of X and of y.
-    random_state : int, RandomState instance or None
-        Seed.
+    %(random_state)s
 
     Returns
     -------
@@ -84,6 +108,7 @@ def correlated_gaussians(
     return x, _squeeze(y), float(-0.5 * dim * np.log1p(-(rho**2)))
 
 
+@_documented
 def mixed_gaussians(
     n_samples: int, rho: float = 0.9, random_state=None
 ) -> tuple[np.ndarray, np.ndarray, float]:
@@ -95,21 +120,12 @@ def mixed_gaussians(
 
     Parameters
     ----------
-    n_samples : int
-        Number of samples.
+    %(n_samples)s
     rho : float, default=0.9
         Correlation of each component, in [0, 1).
-    random_state : int, RandomState instance or None
-        Seed.
+    %(random_state)s
 
-    Returns
-    -------
-    X : ndarray of shape (n_samples, 1)
-        Samples of ``X``.
-    y : ndarray of shape (n_samples,)
-        Samples of ``y``, row-aligned with ``X``.
-    mutual_info : float
-        True MI in nats.
+    %(returns_1x1)s
     """
     if not 0.0 <= rho < 1.0:
         raise ValueError(f"rho must be in [0, 1), got {rho}")
@@ -172,6 +188,7 @@ TRANSFORMS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 }
 
 
+@_documented
 def transformed(
     X: np.ndarray, y: np.ndarray, mutual_info: float, transform: str = "cubic"
 ) -> tuple[np.ndarray, np.ndarray, float]:
@@ -191,10 +208,7 @@ def transformed(
         quantile function of ``0.5 N(-1.5, 0.25) + 0.5 N(1.5, 0.25)``: standard normal
         coordinates get bimodal marginals).
 
-    Returns
-    -------
-    X, y, mutual_info
-        Samples of ``X`` and ``y``, row-aligned, and their true MI in nats.
+    %(returns)s
     """
     if transform not in TRANSFORMS:
         raise ValueError(f"transform must be one of {sorted(TRANSFORMS)}, got {transform!r}")
@@ -202,6 +216,7 @@ def transformed(
     return f(X), f(y), mutual_info
 
 
+@_documented
 def spiral(
     X: np.ndarray,
     y: np.ndarray,
@@ -230,10 +245,7 @@ def spiral(
     plane : tuple of two int, default=(0, 1)
         The two coordinates of ``X`` that are rotated.
 
-    Returns
-    -------
-    X, y, mutual_info
-        Samples of ``X`` and ``y``, row-aligned, and their true MI in nats.
+    %(returns)s
     """
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2 or X.shape[1] < 2:
@@ -286,6 +298,7 @@ def _check_covariance(covariance: np.ndarray, dim_x: int) -> np.ndarray:
     return cov
 
 
+@_documented
 def multivariate_gaussians(
     n_samples: int, covariance: np.ndarray, dim_x: int, random_state=None
 ) -> tuple[np.ndarray, np.ndarray, float]:
@@ -293,14 +306,12 @@ def multivariate_gaussians(
 
     Parameters
     ----------
-    n_samples : int
-        Number of samples.
+    %(n_samples)s
     covariance : ndarray of shape (dim_x + dim_y, dim_x + dim_y)
         Symmetric positive definite joint covariance.
     dim_x : int
         Size of X.
-    random_state : int, RandomState instance or None
-        Seed.
+    %(random_state)s
 
     Returns
     -------
@@ -334,6 +345,7 @@ def sparse_covariance(
     return cov
 
 
+@_documented
 def dense_gaussians(
     n_samples: int, dim_x: int = 5, dim_y: int = 5, correlation: float = 0.5, random_state=None
 ) -> tuple[np.ndarray, np.ndarray, float]:
@@ -345,24 +357,20 @@ def dense_gaussians(
 
     Parameters
     ----------
-    n_samples : int
-        Number of samples.
+    %(n_samples)s
     dim_x, dim_y : int, default=5
-        Dimensions of X and y.
+        Dimensions of X and y (``m = dim_x + dim_y`` coordinates in all).
     correlation : float, default=0.5
         Common correlation of every pair of coordinates.
-    random_state : int, RandomState instance or None
-        Seed.
+    %(random_state)s
 
-    Returns
-    -------
-    X, y, mutual_info
-        Samples of ``X`` and ``y``, row-aligned, and their true MI in nats.
+    %(returns)s
     """
     cov = dense_covariance(dim_x, dim_y, correlation)
     return multivariate_gaussians(n_samples, cov, dim_x, random_state)
 
 
+@_documented
 def sparse_gaussians(
     n_samples: int,
     dim_x: int = 5,
@@ -378,21 +386,16 @@ def sparse_gaussians(
 
     Parameters
     ----------
-    n_samples : int
-        Number of samples.
+    %(n_samples)s
     dim_x, dim_y : int, default=5
-        Dimensions of X and y.
+        Dimensions of X and y, each at least ``n_interacting``.
     n_interacting : int, default=2
         Number of correlated pairs.
     correlation : float, default=0.8
         Correlation of each interacting pair, in (-1, 1).
-    random_state : int, RandomState instance or None
-        Seed.
+    %(random_state)s
 
-    Returns
-    -------
-    X, y, mutual_info
-        Samples of ``X`` and ``y``, row-aligned, and their true MI in nats.
+    %(returns)s
     """
     cov = sparse_covariance(dim_x, dim_y, n_interacting, correlation)
     return multivariate_gaussians(n_samples, cov, dim_x, random_state)
@@ -436,6 +439,7 @@ def student_t_mutual_info(covariance: np.ndarray, dim_x: int, df: float) -> floa
     return gaussian_mutual_info(covariance, dim_x) + g(dim_x) + g(dim_y) - g(dim_x + dim_y)
 
 
+@_documented
 def student_t(
     n_samples: int,
     dim_x: int = 2,
@@ -450,8 +454,7 @@ def student_t(
 
     Parameters
     ----------
-    n_samples : int
-        Number of samples.
+    %(n_samples)s
     dim_x, dim_y : int, default=2
         Dimensions of X and y.
     df : float, default=3.0
@@ -459,13 +462,9 @@ def student_t(
     covariance : ndarray, default=None
         Shape matrix ``S``; by default the identity with ``X_i``, ``Y_i`` correlated 0.5
         for every ``i < min(dim_x, dim_y)``.
-    random_state : int, RandomState instance or None
-        Seed.
+    %(random_state)s
 
-    Returns
-    -------
-    X, y, mutual_info
-        Samples of ``X`` and ``y``, row-aligned, and their true MI in nats.
+    %(returns)s
     """
     if df <= 0:
         raise ValueError(f"df must be positive, got {df}")
@@ -478,6 +477,7 @@ def student_t(
     return z[:, :dim_x], _squeeze(z[:, dim_x:]), student_t_mutual_info(cov, dim_x, df)
 
 
+@_documented
 def additive_uniform_noise(
     n_samples: int, epsilon: float = 0.1, random_state=None
 ) -> tuple[np.ndarray, np.ndarray, float]:
@@ -490,21 +490,12 @@ def additive_uniform_noise(
 
     Parameters
     ----------
-    n_samples : int
-        Number of samples.
+    %(n_samples)s
     epsilon : float, default=0.1
         Half-width of the noise, positive (1.71 nats at 0.1, 0.33 at 0.75).
-    random_state : int, RandomState instance or None
-        Seed.
+    %(random_state)s
 
-    Returns
-    -------
-    X : ndarray of shape (n_samples, 1)
-        Samples of ``X``.
-    y : ndarray of shape (n_samples,)
-        Samples of ``y``, row-aligned with ``X``.
-    mutual_info : float
-        True MI in nats.
+    %(returns_1x1)s
     """
     if epsilon <= 0:
         raise ValueError(f"epsilon must be positive, got {epsilon}")
@@ -515,6 +506,7 @@ def additive_uniform_noise(
     return x[:, None], y, float(mi)
 
 
+@_documented
 def bimodal_gaussians(
     n_samples: int, rho: float = 0.75, dim: int = 1, random_state=None
 ) -> tuple[np.ndarray, np.ndarray, float]:
@@ -524,19 +516,15 @@ def bimodal_gaussians(
 
     Parameters
     ----------
-    n_samples : int
-        Number of samples.
+    %(n_samples)s
     rho : float, default=0.75
-        Correlation of each pair, in (-1, 1).
+        Correlation of each underlying Gaussian pair before the map, in (-1, 1); the
+        bimodal coordinates themselves correlate less.
     dim : int, default=1
-        Dimension of X and y.
-    random_state : int, RandomState instance or None
-        Seed.
+        Number of pairs: the dimension of X and of y.
+    %(random_state)s
 
-    Returns
-    -------
-    X, y, mutual_info
-        Samples of ``X`` and ``y``, row-aligned, and their true MI in nats.
+    %(returns)s
     """
     return transformed(*correlated_gaussians(n_samples, rho, dim, random_state), "bimodal")
 

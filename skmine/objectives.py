@@ -152,12 +152,13 @@ def jsd(t_joint: Tensor, t_marginal: Tensor) -> Tensor:
     Parameters
     ----------
     t_joint, t_marginal : Tensor
-        Critic values on samples of P and Q.
+        Critic values on samples of P and Q: the logits of a classifier that tells P's
+        samples (label 1) from Q's (label 0).
 
     Returns
     -------
     Tensor
-        Scalar objective in nats.
+        Scalar objective in nats, at most 0.
     """
     return (-F.softplus(-t_joint)).mean() - F.softplus(t_marginal).mean()
 
