@@ -1,6 +1,6 @@
-"""Accuracy of ``MINE``'s defaults from two source trees on the same samples (A/B).
+"""Accuracy of an estimator's defaults from two source trees on the same samples (A/B).
 
-Fits ``MINE()`` (defaults, ``random_state=seed``) on twelve tasks of
+Fits ``MINE()`` (or ``--estimator``'s; defaults, ``random_state=seed``) on twelve tasks of
 :data:`skmine.datasets.TASKS` (Gaussian, transformed, Student-t, additive-noise and the hard
 family) for each seed, two fits at a time with one torch thread each, importing skmine from
 ``--source`` (a checkout, e.g. ``git worktree add /tmp/old <rev>``; default: this tree).
@@ -47,18 +47,28 @@ TASKS = [
 ]
 
 
-def fit(source: str, task: str, seed: int, n: int, params: dict) -> dict:
+def fit(source: str, estimator: str, task: str, seed: int, n: int, params: dict) -> dict:
     sys.path.insert(0, source)
     import torch
 
     torch.set_num_threads(1)
-    from skmine import MINE
+    import skmine
     from skmine.datasets import TASKS as ALL
 
     warnings.simplefilter("ignore")
     X, y, truth = ALL[task].sample(n, seed)
     start = time.perf_counter()
-    est = MINE(random_state=seed, n_threads=1, **params).fit(X, y)
+    try:
+        est = getattr(skmine, estimator)(random_state=seed, n_threads=1, **params).fit(X, y)
+    except ValueError as error:  # a refusal (MINEE's negative MI) is a result too
+        return {
+            "task": task,
+            "seed": seed,
+            "truth": truth,
+            "error": str(error),
+            "seconds": time.perf_counter() - start,
+            "params": params,
+        }
     return {
         "task": task,
         "seed": seed,
@@ -67,8 +77,8 @@ def fit(source: str, task: str, seed: int, n: int, params: dict) -> dict:
         "ci": list(est.mutual_info_ci_),
         "n_iter": est.n_iter_,
         "best": est.best_iteration_,
-        "radial": bool(est.radial_features_),
-        "candidates": est.candidates_,
+        "radial": bool(getattr(est, "radial_features_", False)),
+        "candidates": getattr(est, "candidates_", None),
         "seconds": time.perf_counter() - start,
         "params": params,
     }
@@ -101,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         default={},
         help="MINE parameters as JSON, e.g. '{\"max_iter\": 2000}'",
     )
+    parser.add_argument("--estimator", default="MINE", choices=["MINE", "DeepInfoMaxJSD", "MINEE"])
     args = parser.parse_args(argv)
     env = environment(1, jobs=JOBS)
     env["source"] = os.path.abspath(args.source)
@@ -109,10 +120,15 @@ def main(argv: list[str] | None = None) -> int:
     units = [(task, seed) for task in TASKS for seed in args.seeds]
     with parallel_config(backend="loky", inner_max_num_threads=1):
         rows = Parallel(n_jobs=JOBS)(
-            delayed(fit)(args.source, t, s, args.n, args.params) for t, s in units
+            delayed(fit)(args.source, args.estimator, t, s, args.n, args.params) for t, s in units
         )
     errors, covers = [], []
     for r in rows:
+        if "error" in r:  # refused: counted as a relative error of -100%, not covering
+            errors.append(-1.0)
+            covers.append(False)
+            print(f"{r['task']:<26} s{r['seed']} refused: {r['error'][:70]}")
+            continue
         error = (r["mi"] - r["truth"]) / r["truth"]
         covered = r["ci"][0] <= r["truth"] <= r["ci"][1]
         errors.append(error)
@@ -123,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{r['seconds']:5.1f} s  covers={covered}"
         )
     print(
-        f"== {args.tag}: mean |error| {100 * np.mean(np.abs(errors)):.2f}%, max "
+        f"== {args.tag} ({args.estimator}): mean |error| {100 * np.mean(np.abs(errors)):.2f}%, max "
         f"{100 * np.max(np.abs(errors)):.1f}%, coverage {np.mean(covers):.2f}, median "
         f"{np.median([r['seconds'] for r in rows]):.1f} s"
     )
