@@ -139,7 +139,7 @@ class MINE(BaseMIEstimator):
         cv=3,
         bias_correction="optimism",
         confidence_level=0.95,
-        n_iter_no_change=3,
+        n_iter_no_change=2,
         tol=1e-3,
         eval_interval=100,
         max_grad_norm=10.0,
