@@ -128,13 +128,12 @@ class EntropicProblem:
             shown = entropies["x"]
         return -objective, shown.mean()
 
-    def _held_out_terms(self) -> tuple[dict, dict, dict[str, Tensor], Tensor]:
-        """Per key: entropy terms, divergence terms and partition term; the smallest ESS.
+    def _held_out_terms(self) -> tuple[dict, dict[str, Tensor], dict[str, Tensor], Tensor]:
+        """Per key: entropy terms, per-critic divergence and partition term; the smallest ESS.
 
-        A key's entropy terms are its per-critic held-out entropy, the held-out samples'
-        influences on it, and the reference samples' influences on it (through the partition
-        term; ``None`` without a critic). Its divergence terms (keys with a critic only) are
-        the same three for the critic's divergence bound ``mean(T) - log Z``.
+        A key's terms are its per-critic held-out entropy, the held-out samples' influences
+        on it, and the reference samples' influences on it (through the partition term;
+        ``None`` without a critic).
         """
         layout = self.layout
         mask = layout.held_out_mask
@@ -158,11 +157,11 @@ class EntropicProblem:
                 log_partition = objectives.log_mean_exp(t_reference, dim=1)
                 estimate, influence = mean_statistics(per_sample, mask)
                 estimate = estimate + log_partition
-                mean_t, t_influence = mean_statistics(t_data, mask)
+                mean_t = (t_data * mask).sum(dim=1) / mask.sum(dim=1)
+                divergences[key] = mean_t - log_partition
                 partitions[key] = log_partition
                 ess.append(effective_sample_size(t_reference).min())
                 reference_influence = n_reference * torch.softmax(t_reference, dim=1) - 1.0
-                divergences[key] = (mean_t - log_partition, t_influence, -reference_influence)
             else:
                 estimate, influence = mean_statistics(per_sample, mask)
             terms[key] = (estimate, influence, reference_influence)
@@ -190,15 +189,7 @@ class EntropicProblem:
             out["mutual_info"] = combine(
                 values, influence, self.layout, reference_variance(sum(reference))
             )
-        out["divergences"] = {key: terms[0] for key, terms in divergences.items()}
-        if divergences:
-            # The checkpoint criterion; its standard error lets the loop stop a critic that
-            # has clearly left its best, as for the other estimators.
-            out["divergence_sum"] = combine(
-                *(sum(terms[i] for terms in divergences.values()) for i in (0, 1)),
-                self.layout,
-                reference_variance(sum(terms[2] for terms in divergences.values())),
-            )
+        out["divergences"] = divergences
         out["log_partition"] = partitions
         out["reference_ess"] = float(ess)
         return out
@@ -213,8 +204,6 @@ class EntropicProblem:
         out = self.estimates()
         divergences = out["divergences"]
         metrics = {"estimate": sum(pooled_mean(d, self.layout) for d in divergences.values())}
-        if "divergence_sum" in out:
-            metrics["estimate_std"] = out.pop("divergence_sum").std
         for key in self.columns:
             d = divergences.get(key)
             metrics[f"d_{key}"] = 0.0 if d is None else pooled_mean(d, self.layout)
