@@ -37,7 +37,7 @@ def _correlated_gaussians(seed: int):
 DEMO_TASKS = {"MG(0.9), N=400": _mixed_gaussians, "HG(0.9, 6), N=5000": _correlated_gaussians}
 DEMO_INTRO = """\
 skmine demo: mutual information (nats) on two tasks whose true value is known, by a k-NN
-estimator and by each neural estimator with its defaults. About 25 s on 2 idle cores
+estimator and by each neural estimator with its defaults. About 45 s on 2 idle cores
 (several times longer when another program keeps a core busy).
   MG(0.9), N=400:     an equal mixture of two 2-D Gaussians with correlations +0.9 and -0.9
                       (X, y scalar); truth by numerical integration. Slow to learn for MINE.
