@@ -41,16 +41,14 @@ def with_signature(signature: inspect.Signature) -> Callable[[Callable], Callabl
 
 def derived_init(base_init: Callable, *, drop: tuple[str, ...] = (), **defaults) -> Callable:
     """An ``__init__`` with ``base_init``'s keyword-only parameters, ``drop`` removed and
-    ``defaults`` changed, that stores each argument unchanged as an attribute (as
-    scikit-learn's estimators do)."""
+    ``defaults`` changed, that stores every argument unchanged with the estimator's
+    ``_set_init_params``, as ``base_init`` does."""
     signature = derived_signature(base_init, drop=drop, **defaults)
 
     def __init__(self, **params) -> None:
         bound = signature.bind(self, **params)
         bound.apply_defaults()
-        for name, value in bound.arguments.items():
-            if name != "self":
-                setattr(self, name, value)
+        self._set_init_params(bound.arguments)
 
     __init__.__signature__ = signature
     return __init__

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from numbers import Integral
 
@@ -15,7 +16,7 @@ from .._engine.diagnostics import issue_warnings
 from .._engine.folds import CriticLayout, selection_layout
 from .._engine.problems.per_feature import PerFeatureProblem
 from .._engine.scaffold import FIT_CONSTRAINTS, hidden_sizes, prepare_fit
-from .._engine.signature import derived_signature, with_signature
+from .._engine.signature import with_signature
 from .._engine.training import TrainingConfig, progress_bar, torch_threads, train
 from ..critics import BatchedConcatCritic
 from ._inputs import (
@@ -245,7 +246,7 @@ def feature_mutual_info(
 
 @validate_params(_CONSTRAINTS, prefer_skip_nested_validation=True)
 @with_signature(
-    derived_signature(feature_mutual_info).replace(
+    inspect.signature(feature_mutual_info).replace(
         return_annotation="np.ndarray | tuple[np.ndarray, np.ndarray]"
     )
 )
