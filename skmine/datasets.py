@@ -31,8 +31,11 @@ __all__ = [
     "Task",
     "additive_uniform_noise",
     "bimodal_gaussians",
+    "ccmi_model",
     "correlated_gaussians",
     "dense_gaussians",
+    "gaussian_chain",
+    "gaussian_conditional_mutual_info",
     "gaussian_mutual_info",
     "mixed_gaussians",
     "multivariate_gaussians",
@@ -527,6 +530,147 @@ def bimodal_gaussians(
     %(returns)s
     """
     return transformed(*correlated_gaussians(n_samples, rho, dim, random_state), "bimodal")
+
+
+def gaussian_conditional_mutual_info(covariance: np.ndarray, dim_x: int, dim_y: int) -> float:
+    """``I(X; Y | Z)`` of a multivariate normal whose coordinates are ``[X, Y, Z]``.
+
+    ``I = (log det S_xz + log det S_yz - log det S_z - log det S) / 2``, in nats.
+
+    Parameters
+    ----------
+    covariance : ndarray of shape (dim_x + dim_y + dim_z, dim_x + dim_y + dim_z)
+        Symmetric positive definite joint covariance, ``X`` first, then ``Y``, then ``Z``.
+    dim_x, dim_y : int
+        Sizes of the X and Y blocks; the rest is Z (possibly empty: then the MI).
+
+    Returns
+    -------
+    float
+        The conditional MI in nats.
+    """
+    cov = np.asarray(covariance, dtype=np.float64)
+    x = list(range(dim_x))
+    y = list(range(dim_x, dim_x + dim_y))
+    z = list(range(dim_x + dim_y, cov.shape[0]))
+
+    def logdet(index: list[int]) -> float:
+        return float(np.linalg.slogdet(cov[np.ix_(index, index)])[1]) if index else 0.0
+
+    return 0.5 * (logdet(x + z) + logdet(y + z) - logdet(z) - logdet(x + y + z))
+
+
+@_documented
+def gaussian_chain(
+    n_samples: int,
+    rho_xy: float = 0.9,
+    rho_yz: float = 0.5,
+    dim_z: int = 1,
+    random_state=None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """A Gaussian Markov chain ``X -> Y -> Z``: ``I(X; Y | Z)`` in closed form, ``I(X; Z | Y) = 0``.
+
+    ``X`` is standard normal, ``Y = rho_xy X + sqrt(1 - rho_xy**2) e`` and each of the
+    ``dim_z`` coordinates of ``Z`` is ``rho_yz Y`` plus its own independent noise, with unit
+    variances throughout. ``Z`` explains part of the dependence of ``X`` and ``Y`` (the more,
+    the larger ``rho_yz`` and ``dim_z``), never all of it.
+
+    Parameters
+    ----------
+    %(n_samples)s
+    rho_xy : float, default=0.9
+        Correlation of ``X`` with ``Y``, in (-1, 1).
+    rho_yz : float, default=0.5
+        Correlation of ``Y`` with each coordinate of ``Z``, in (-1, 1).
+    dim_z : int, default=1
+        Dimension of ``Z``.
+    %(random_state)s
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 1)
+        The chain's first variable.
+    y : ndarray of shape (n_samples,)
+        The middle variable, correlated ``rho_xy`` with ``X``.
+    Z : ndarray of shape (n_samples, dim_z)
+        The conditioning variable, each column correlated ``rho_yz`` with ``y``.
+    conditional_mutual_info : float
+        ``I(X; y | Z)`` in nats, by :func:`gaussian_conditional_mutual_info`.
+    """
+    for name, rho in (("rho_xy", rho_xy), ("rho_yz", rho_yz)):
+        if not -1.0 < rho < 1.0:
+            raise ValueError(f"{name} must be in (-1, 1), got {rho}")
+    if dim_z < 1:
+        raise ValueError(f"dim_z must be at least 1, got {dim_z}")
+    rng = check_random_state(random_state)
+    x = rng.standard_normal((n_samples, 1))
+    y = rho_xy * x + np.sqrt(1.0 - rho_xy**2) * rng.standard_normal((n_samples, 1))
+    z = rho_yz * y + np.sqrt(1.0 - rho_yz**2) * rng.standard_normal((n_samples, dim_z))
+    # Covariance of [X, Y, Z]: each link multiplies its correlation.
+    loadings = np.concatenate([[rho_xy, 1.0], np.full(dim_z, rho_yz)])
+    cov = np.outer(loadings, loadings)
+    cov[0, :] = cov[:, 0] = np.concatenate([[1.0, rho_xy], np.full(dim_z, rho_xy * rho_yz)])
+    np.fill_diagonal(cov, 1.0)
+    return x, y[:, 0], z, gaussian_conditional_mutual_info(cov, 1, 1)
+
+
+@_documented
+def ccmi_model(
+    n_samples: int, model: str = "I", dim_z: int = 1, noise: float = 0.1, random_state=None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Models I and II of the CCMI paper [3]_: ``Y = X + e`` with ``e`` shifted by ``Z``.
+
+    ``X`` is standard normal and ``e ~ N(U, noise**2)``, where ``U`` is the first coordinate
+    of ``Z ~ U(-1/2, 1/2)^dim_z`` (model ``"I"``) or ``w . Z`` for ``Z ~ N(0, I)`` and a
+    unit vector ``w`` with positive uniform entries (model ``"II"``, ``w`` drawn from
+    ``random_state`` too). Given ``Z``, ``Y`` is ``X`` plus independent Gaussian noise, so
+    ``I(X; Y | Z) = log(1 + 1 / noise**2) / 2`` for any ``dim_z`` (1/2 ln 101 = 2.3076 nats
+    at the default noise), while the other coordinates of ``Z`` are irrelevant.
+
+    Parameters
+    ----------
+    %(n_samples)s
+    model : {"I", "II"}, default="I"
+        Which model.
+    dim_z : int, default=1
+        Dimension of ``Z``.
+    noise : float, default=0.1
+        Standard deviation of ``e`` given ``Z``.
+    %(random_state)s
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 1)
+        Standard normal.
+    y : ndarray of shape (n_samples,)
+        ``X`` plus the ``Z``-shifted noise.
+    Z : ndarray of shape (n_samples, dim_z)
+        The conditioning variable.
+    conditional_mutual_info : float
+        ``I(X; y | Z)`` in nats.
+
+    References
+    ----------
+    .. [3] S. Mukherjee, H. Asnani and S. Kannan, "CCMI: Classifier based Conditional Mutual
+       Information Estimation", UAI 2019.
+    """
+    if model not in ("I", "II"):
+        raise ValueError(f'model must be "I" or "II", got {model!r}')
+    if dim_z < 1:
+        raise ValueError(f"dim_z must be at least 1, got {dim_z}")
+    if not noise > 0:
+        raise ValueError(f"noise must be positive, got {noise}")
+    rng = check_random_state(random_state)
+    x = rng.standard_normal((n_samples, 1))
+    if model == "I":
+        z = rng.uniform(-0.5, 0.5, (n_samples, dim_z))
+        shift = z[:, 0]
+    else:
+        z = rng.standard_normal((n_samples, dim_z))
+        w = rng.uniform(0.0, 1.0, dim_z)
+        shift = z @ (w / np.linalg.norm(w))
+    y = x[:, 0] + shift + noise * rng.standard_normal(n_samples)
+    return x, y, z, float(0.5 * np.log1p(1.0 / noise**2))
 
 
 @dataclass(frozen=True)
