@@ -9,13 +9,22 @@ from __future__ import annotations
 
 import importlib
 
-__all__ = ["MINE", "MINEE", "DeepInfoMaxJSD", "EstimateResult", "entropy", "mutual_info"]
+__all__ = [
+    "MINE",
+    "MINEE",
+    "ConditionalMINE",
+    "DeepInfoMaxJSD",
+    "EstimateResult",
+    "entropy",
+    "mutual_info",
+]
 __version__ = "0.1.0"
 
 _LAZY = {
     "MINE": "._estimators.mine",
     "MINEE": "._estimators.minee",
     "DeepInfoMaxJSD": "._estimators.dim",
+    "ConditionalMINE": "._estimators.conditional",
     "mutual_info": "._estimators.functions",
     "entropy": "._estimators.functions",
     "EstimateResult": "._estimators.functions",

@@ -226,3 +226,30 @@ def fold_disagreement(estimate: Estimate) -> float:
     fold_var = estimate.noise_std**2 * folds.size
     statistic = float(((folds - folds.mean()) ** 2).sum() / fold_var)
     return float(chi2.sf(statistic, folds.size - 1))
+
+
+def fitted_estimate(estimator, name: str) -> Estimate:
+    """The estimate ``name`` of a fitted estimator, rebuilt from its ``name_*`` attributes
+    (its folds and apparent bound are not kept)."""
+    value = getattr(estimator, f"{name}_")
+    raw = getattr(estimator, f"{name}_raw_")
+    std = getattr(estimator, f"{name}_std_")
+    return Estimate(value, raw, std, std, (), optimism=max(value - raw, 0.0))
+
+
+def difference(first: Estimate, second: Estimate) -> Estimate:
+    """The estimate of ``first - second``, two quantities estimated on the same samples.
+
+    The standard errors add in quadrature (an upper bound when the two errors are positively
+    correlated, as two estimates from the same samples are), and the interval is widened by
+    both optimism corrections: each is as uncertain as it is large, and they need not
+    cancel. So ``optimism`` here is that widening, not ``value - raw``.
+    """
+    return Estimate(
+        value=first.value - second.value,
+        raw=first.raw - second.raw,
+        std=math.hypot(first.std, second.std),
+        noise_std=math.hypot(first.noise_std, second.noise_std),
+        folds=(),
+        optimism=first.optimism + second.optimism,
+    )
