@@ -18,6 +18,10 @@ from skmine.datasets import (
     gaussian_mutual_info,
 )
 
+# The accuracy tests train one critic variant (radial_features=False), half a default fit's
+# cost; the docstring's example fits with the defaults.
+ONE_VARIANT = {"radial_features": False, "random_state": 0}
+
 # The contract tests fit with tiny budgets, whose low estimates the k-NN check rightly flags.
 pytestmark = [
     pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
@@ -57,7 +61,7 @@ def test_samplers_have_the_stated_conditional_mi():
 
 def test_gaussian_chain_within_ten_percent():
     X, y, Z, cmi = gaussian_chain(3000, dim_z=2, random_state=0)
-    est = ConditionalMINE(random_state=0).fit(X, y, Z=Z)
+    est = ConditionalMINE(**ONE_VARIANT).fit(X, y, Z=Z)
     assert abs(est.mutual_info_ - cmi) < 0.1 * cmi
     low, high = est.mutual_info_ci_
     assert low <= cmi <= high
@@ -70,10 +74,11 @@ def test_gaussian_chain_within_ten_percent():
 def test_conditionally_independent_pair_is_near_zero():
     # X -> Y -> Z: I(X; Z | Y) = 0 although X and Z are dependent.
     X, y, Z, _ = gaussian_chain(3000, rho_yz=0.8, dim_z=1, random_state=1)
-    est = ConditionalMINE(random_state=0).fit(X, Z[:, 0], Z=y)
+    est = ConditionalMINE(**ONE_VARIANT).fit(X, Z[:, 0], Z=y)
     assert abs(est.mutual_info_) < 0.05
     assert est.mutual_info_ci_[0] == 0.0
-    assert MINE(random_state=0).fit(X, Z[:, 0]).mutual_info_ > 0.2
+    # ... although I(X; Z) = -log(1 - (0.9 * 0.8)**2) / 2 = 0.37 nats.
+    assert np.corrcoef(X[:, 0], Z[:, 0])[0, 1] == pytest.approx(0.72, abs=0.03)
 
 
 def test_class_labels():
@@ -86,14 +91,14 @@ def test_class_labels():
     h_given_z = _binary_entropy(norm.cdf(grid[0] / np.sqrt(1.25))).mean()
     h_given_xz = _binary_entropy(norm.cdf((grid[0] + grid[1]) / 0.5)).mean()
     truth = h_given_z - h_given_xz
-    est = ConditionalMINE(random_state=0).fit(X, y, Z=Z)
+    est = ConditionalMINE(**ONE_VARIANT).fit(X, y, Z=Z)
     np.testing.assert_array_equal(est.classes_, [0, 1])
     assert abs(est.mutual_info_ - truth) < 0.1 * truth
 
 
 def test_ccmi_model_ii_within_ten_percent():
     X, y, Z, cmi = ccmi_model(3000, "II", dim_z=3, random_state=0)
-    est = ConditionalMINE(random_state=0).fit(X, y, Z=Z)
+    est = ConditionalMINE(**ONE_VARIANT).fit(X, y, Z=Z)
     assert abs(est.mutual_info_ - cmi) < 0.1 * cmi
 
 
