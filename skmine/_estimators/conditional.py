@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_array, check_is_fitted
 
 from .._engine.readout import difference, fitted_estimate
 from .._engine.signature import derived_init
+from .base import BaseMIEstimator
 from .docs import fill_doc
 from .mine import MINE
 
@@ -96,10 +97,7 @@ class ConditionalMINE(BaseEstimator):
 
     __init__ = derived_init(MINE.__init__)
 
-    def _set_init_params(self, params: dict) -> None:
-        for name, value in params.items():
-            if name not in ("self", "__class__"):
-                setattr(self, name, value)
+    _set_init_params = BaseMIEstimator._set_init_params
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, *, Z=None):
