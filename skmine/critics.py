@@ -215,8 +215,32 @@ class BatchedConcatCritic(nn.Module):
             Each critic's value for each row.
         """
         w0, b0 = self.weights[0], self.biases[0]
-        # The first layer splits into an x part and a y part, so a shared y is never copied
-        # once per critic before the product.
+        if y.ndim == 3:
+            # Inputs per critic: the first layer is one batched product of all of them.
+            h = torch.baddbmm(b0, self._first_layer_inputs(x, y), w0)
+        else:
+            h = self._first_layer_shared_y(x, y)
+        for w, b in zip(self.weights[1:], self.biases[1:], strict=True):
+            h = torch.baddbmm(b, self.act(h), w)
+        return h.squeeze(-1)
+
+    def _first_layer_inputs(self, x: Tensor, y: Tensor) -> Tensor:
+        """Each critic's first-layer inputs, ``(n_critics, n, fan_in)``: x, y, and the radial
+        features when on (zeroed for the critics whose ``radial_mask`` is 0)."""
+        parts = [x, y] if y.shape[-1] else [x]
+        if self.radial_features:
+            radial = _radial_inputs(x)
+            if y.shape[-1]:
+                radial = torch.cat([radial, _radial_inputs(y)], dim=-1)
+            if self.radial_mask is not None:
+                radial = radial * self.radial_mask[:, None, None]
+            parts.append(radial)
+        return torch.cat(parts, dim=-1)
+
+    def _first_layer_shared_y(self, x: Tensor, y: Tensor) -> Tensor:
+        """The first layer for a ``y`` of shape ``(n, dim_y)`` that every critic shares: an
+        x part and a y part, so that y is not copied once per critic before the product."""
+        w0, b0 = self.weights[0], self.biases[0]
         dim_xy = self.dim_x + self.dim_y
         h = _affine(b0, x, w0[:, : self.dim_x])
         if y.shape[-1]:
@@ -228,9 +252,7 @@ class BatchedConcatCritic(nn.Module):
             if self.radial_mask is not None:
                 radial = radial * self.radial_mask[:, None, None]
             h = h + radial
-        for w, b in zip(self.weights[1:], self.biases[1:], strict=True):
-            h = torch.baddbmm(b, self.act(h), w)
-        return h.squeeze(-1)
+        return h
 
 
 def _affine(bias: Tensor | None, inputs: Tensor, weight: Tensor) -> Tensor:
@@ -273,6 +295,12 @@ def stack_variants(plain: BatchedConcatCritic, radial: BatchedConcatCritic) -> B
     mask = torch.cat([torch.zeros(plain.n_critics), torch.ones(radial.n_critics)])
     out.radial_mask = mask.to(radial.weights[0].device)
     return out.to(radial.weights[0].device)
+
+
+def _radial_inputs(values: Tensor) -> Tensor:
+    """One side's radial features: its radius ``u`` and gated coordinates ``tanh(u) * values``."""
+    radius = _radius(values)
+    return torch.cat([radius, torch.tanh(radius) * values], dim=-1)
 
 
 def _radial_affine(values: Tensor, weight: Tensor) -> Tensor:

@@ -1,9 +1,11 @@
 """Variational bounds on divergences and mutual information, as pure tensor functions.
 
-Every function takes critic values and returns a scalar tensor in nats, differentiable
-with respect to those values. ``t_joint`` holds the critic on samples of the joint
-distribution P (pairs ``(x_i, y_i)``), ``t_marginal`` on samples of the reference Q (for
-mutual information, the product of marginals: ``(x_i, y_j)`` with ``y`` shuffled).
+Every function takes critic values and returns a tensor in nats, differentiable with respect
+to those values: a scalar for one critic's values of shape ``(n,)``, and one bound per critic
+for a stack of shape ``(..., n)`` (the bounds reduce over the last axis). ``t_joint`` holds
+the critic on samples of the joint distribution P (pairs ``(x_i, y_i)``), ``t_marginal`` on
+samples of the reference Q (for mutual information, the product of marginals: ``(x_i, y_j)``
+with ``y`` shuffled).
 Estimators maximise the bound; their training loss is its negative.
 
 These are the single definitions used by every estimator in skmine, and they are public so
@@ -58,15 +60,15 @@ def donsker_varadhan(t_joint: Tensor, t_marginal: Tensor) -> Tensor:
 
     Parameters
     ----------
-    t_joint : Tensor of shape (n,)
+    t_joint : Tensor of shape (..., n)
         Critic values on samples of P.
-    t_marginal : Tensor of shape (m,)
+    t_marginal : Tensor of shape (..., m)
         Critic values on samples of Q.
 
     Returns
     -------
     Tensor
-        Scalar bound in nats.
+        Bound in nats (one per critic of a stack).
 
     Notes
     -----
@@ -75,7 +77,7 @@ def donsker_varadhan(t_joint: Tensor, t_marginal: Tensor) -> Tensor:
     of the second term grows like :math:`e^{I}` (McAllester & Stratos, 2020), so estimates of
     large MI need many samples of Q. :func:`mine_ema_surrogate` corrects the gradient's bias.
     """
-    return t_joint.mean() - log_mean_exp(t_marginal)
+    return t_joint.mean(dim=-1) - log_mean_exp(t_marginal, dim=-1)
 
 
 def mine_ema_surrogate(
@@ -96,26 +98,26 @@ def mine_ema_surrogate(
     t_joint, t_marginal : Tensor
         Critic values on samples of P and Q.
     log_ema : Tensor or None
-        Logarithm of the running average of :math:`E_Q[e^T]` (a 0-d tensor), or ``None`` on
-        the first step.
+        Logarithm of the running average of :math:`E_Q[e^T]` (one per critic: the shape of
+        the bound), or ``None`` on the first step.
     decay : float, default=0.01
         Weight of the newest minibatch in the moving average (MINE's ``alpha``).
 
     Returns
     -------
     surrogate : Tensor
-        Scalar to maximise.
+        To maximise (one per critic of a stack).
     log_ema : Tensor
         Updated running average (detached), to pass back on the next step.
     """
-    batch_log_mean = log_mean_exp(t_marginal)
+    batch_log_mean = log_mean_exp(t_marginal, dim=-1)
     detached = batch_log_mean.detach()
     if log_ema is None:
         log_ema = detached
     else:
         log_ema = torch.logaddexp(log_ema + math.log1p(-decay), detached + math.log(decay))
     partition = torch.exp(batch_log_mean - log_ema)
-    return t_joint.mean() - partition, log_ema
+    return t_joint.mean(dim=-1) - partition, log_ema
 
 
 def nwj(t_joint: Tensor, t_marginal: Tensor) -> Tensor:
@@ -134,9 +136,9 @@ def nwj(t_joint: Tensor, t_marginal: Tensor) -> Tensor:
     Returns
     -------
     Tensor
-        Scalar bound in nats.
+        Bound in nats (one per critic of a stack).
     """
-    return t_joint.mean() - torch.exp(t_marginal - 1.0).mean()
+    return t_joint.mean(dim=-1) - torch.exp(t_marginal - 1.0).mean(dim=-1)
 
 
 def jsd(t_joint: Tensor, t_marginal: Tensor) -> Tensor:
@@ -158,9 +160,9 @@ def jsd(t_joint: Tensor, t_marginal: Tensor) -> Tensor:
     Returns
     -------
     Tensor
-        Scalar objective in nats, at most 0.
+        Objective in nats, at most 0 (one per critic of a stack).
     """
-    return (-F.softplus(-t_joint)).mean() - F.softplus(t_marginal).mean()
+    return (-F.softplus(-t_joint)).mean(dim=-1) - F.softplus(t_marginal).mean(dim=-1)
 
 
 def infonce(scores: Tensor) -> Tensor:
@@ -208,8 +210,8 @@ def smile(t_joint: Tensor, t_marginal: Tensor, clip: float = 5.0) -> Tensor:
     Returns
     -------
     Tensor
-        Scalar estimate in nats, with the gradient of :func:`jsd`.
+        Estimate in nats (one per critic of a stack), with the gradient of :func:`jsd`.
     """
-    value = t_joint.mean() - log_mean_exp(torch.clamp(t_marginal, -clip, clip))
+    value = t_joint.mean(dim=-1) - log_mean_exp(torch.clamp(t_marginal, -clip, clip), dim=-1)
     objective = jsd(t_joint, t_marginal)
     return objective + (value - objective).detach()

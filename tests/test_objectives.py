@@ -120,3 +120,31 @@ def test_mine_ema_surrogate_has_the_bias_corrected_gradient():
 def test_log_mean_exp_is_stable():
     values = torch.tensor([1000.0, 1000.0])
     assert objectives.log_mean_exp(values).item() == pytest.approx(1000.0)
+
+
+@pytest.mark.parametrize("name", ["donsker_varadhan", "nwj", "jsd", "smile"])
+def test_a_stack_of_critics_gets_each_critics_own_bound(name):
+    generator = torch.Generator().manual_seed(0)
+    t_joint = torch.randn(4, 50, generator=generator) + 1.0
+    t_marginal = torch.randn(4, 70, generator=generator)
+    bound = getattr(objectives, name)
+    stacked = bound(t_joint, t_marginal)
+    assert stacked.shape == (4,)
+    for row in range(4):
+        torch.testing.assert_close(stacked[row], bound(t_joint[row], t_marginal[row]))
+
+
+def test_mine_surrogate_keeps_one_moving_average_per_critic():
+    generator = torch.Generator().manual_seed(1)
+    t_joint, t_marginal = (
+        torch.randn(3, 40, generator=generator),
+        torch.randn(3, 40, generator=generator),
+    )
+    log_ema = torch.tensor([0.0, 1.0, -1.0])
+    surrogate, updated = objectives.mine_ema_surrogate(t_joint, t_marginal, log_ema, 0.1)
+    for row in range(3):
+        one, one_ema = objectives.mine_ema_surrogate(
+            t_joint[row], t_marginal[row], log_ema[row], 0.1
+        )
+        torch.testing.assert_close(surrogate[row], one)
+        torch.testing.assert_close(updated[row], one_ema)

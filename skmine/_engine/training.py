@@ -21,10 +21,9 @@ from sklearn.exceptions import ConvergenceWarning
 from torch import Tensor, nn
 
 from .checkpoint import Checkpoint, UnitProgress
+from .optim import StackedAdam, clip_per_critic
 
 MAX_NON_FINITE_RESTARTS = 3
-# PyTorch has a fused Adam for CPU tensors from 2.4 on.
-FUSED_CPU_ADAM = tuple(int(v) for v in torch.__version__.split(".")[:2]) >= (2, 4)
 # Convergence diagnostics, applied only when training ran out of iterations (max_iter).
 PLATEAU_NATS = 0.02
 RISE_NATS = 0.01
@@ -182,7 +181,9 @@ class _Loop:
         self.params = [p for p in self.module.parameters() if p.requires_grad]
         self.device = self.params[0].device if self.params else torch.device("cpu")
         self.learning_rate = config.learning_rate
-        self.optimizer = _adam(self.params, self.learning_rate, self.device, config.weight_decay)
+        self.optimizer = StackedAdam(
+            self.params, self.learning_rate, weight_decay=config.weight_decay
+        )
         self.averaged = (
             [p.detach().clone() for p in self.params] if config.weight_averaging else None
         )
@@ -214,30 +215,17 @@ class _Loop:
         """One minibatch: loss, gradient (clipped per critic), Adam, weight average."""
         self.module.train()
         loss, estimate = self.problem.training_loss()
-        self.optimizer.zero_grad(set_to_none=True)
+        self.optimizer.zero_grad()
         loss.backward()
         if self.config.max_grad_norm is not None:
-            _clip_per_critic(self.params, self.config.max_grad_norm)
-        if len({self.scales[u] for u in self.active}) > 1:
-            self._scaled_step()
-        else:
-            self.optimizer.step()
+            clip_per_critic(self.params, self.config.max_grad_norm)
+        self.optimizer.step()
         if self.averaged is not None:
             weight = max(1.0 - self.config.weight_averaging, 1.0 / (iteration + 1))
             torch._foreach_lerp_(self.averaged, [p.detach() for p in self.params], weight)
         self.running += estimate
         self.steps_since_eval += 1
         self.result.n_iter = iteration
-
-    def _scaled_step(self) -> None:
-        """An optimiser step whose size is scaled per critic by its unit's factor."""
-        before = [p.detach().clone() for p in self.params]
-        self.optimizer.step()
-        factor = torch.tensor(self.scales, dtype=self.params[0].dtype)[self.units]
-        factor = factor.to(self.device)
-        with torch.no_grad():
-            for p, old in zip(self.params, before, strict=True):
-                p.copy_(torch.lerp(old, p, factor.reshape(-1, *([1] * (p.ndim - 1)))))
 
     def evaluate(self) -> tuple[dict, float, bool | None]:
         """Held-out metrics of the (averaged) weights; offer them to the checkpoint.
@@ -290,8 +278,8 @@ class _Loop:
             self.result.stop_reason = "non_finite"
             return False
         self.learning_rate /= 2.0
-        self.optimizer = _adam(
-            self.params, self.learning_rate, self.device, self.config.weight_decay
+        self.optimizer = StackedAdam(
+            self.params, self.learning_rate, weight_decay=self.config.weight_decay
         )
         self.say(
             f"iteration {iteration}: non-finite value; restored the best checkpoint and "
@@ -332,13 +320,8 @@ class _Loop:
         scales = self.progress.step_scales()
         if scales != self.scales:
             self.scales = scales
-            active_scales = {scales[u] for u in self.active}
-            if len(active_scales) == 1:
-                for group in self.optimizer.param_groups:
-                    group["lr"] = self.learning_rate * active_scales.pop()
-            else:
-                for group in self.optimizer.param_groups:
-                    group["lr"] = self.learning_rate
+            factor = torch.tensor(scales, dtype=self.params[0].dtype)[self.units]
+            self.optimizer.set_critic_scales(factor.to(self.device))
         if self.progress.done:
             self.result.stop_reason = "early_stopping"
             return True
@@ -390,11 +373,8 @@ class _Loop:
         rows = torch.nonzero(keep).flatten().to(self.device)
         n_critics = len(self.units)
         with torch.no_grad():
+            self.optimizer.keep_critics(rows)
             for p in self.params:
-                state = self.optimizer.state.get(p, {})
-                for name, value in state.items():
-                    if isinstance(value, Tensor) and value.ndim and value.shape[0] == n_critics:
-                        state[name] = value.index_select(0, rows)
                 p.data = p.data.index_select(0, rows)
                 p.grad = None
             for owner in self.module.modules():
@@ -565,20 +545,6 @@ def convergence_problems(history: list[dict[str, float]], n_iter: int) -> list[s
     return []
 
 
-def _clip_per_critic(params: list[Tensor], max_norm: float) -> None:
-    """Clip each critic's gradient norm; parameters are stacked on a leading critic axis.
-
-    A global norm would couple critics that are meant to train independently (the folds).
-    """
-    grads = [p.grad for p in params if p.grad is not None]
-    if not grads:
-        return
-    squares = torch.stack([g.pow(2).reshape(g.shape[0], -1).sum(dim=1) for g in grads])
-    factor = torch.clamp(max_norm / (squares.sum(dim=0).sqrt() + 1e-6), max=1.0)
-    for g in grads:
-        g.mul_(factor.reshape(-1, *([1] * (g.ndim - 1))))
-
-
 @contextmanager
 def torch_threads(n_threads: int | None) -> Iterator[None]:
     """Run a block with ``n_threads`` torch intra-op threads (``None``: leave them alone)."""
@@ -591,25 +557,6 @@ def torch_threads(n_threads: int | None) -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(previous)
-
-
-def _adam(
-    params: list[Tensor], learning_rate: float, device: torch.device, weight_decay: float = 0.0
-) -> torch.optim.Optimizer:
-    """Adam, or AdamW (decoupled weight decay) when ``weight_decay`` is positive."""
-    # The fused kernel is one call per step instead of about ten per parameter; small critics
-    # are bound by that overhead (measured: +30% iterations per second on an H100; on 2 CPU
-    # cores a 100x100 critic's step went from 550 to 190 microseconds).
-    fused = _fused_adam_supported(device)
-    if weight_decay > 0:
-        return torch.optim.AdamW(params, lr=learning_rate, weight_decay=weight_decay, fused=fused)
-    return torch.optim.Adam(params, lr=learning_rate, fused=fused)
-
-
-def _fused_adam_supported(device: torch.device) -> bool:
-    if device.type == "cuda":
-        return True
-    return device.type == "cpu" and FUSED_CPU_ADAM
 
 
 def progress_bar(total: int, unit: str, enabled: bool):

@@ -19,8 +19,6 @@ from ..readout import Estimate, combine, mean_statistics, pooled_mean
 EVAL_REFERENCE_SAMPLES = 65_536
 MIN_EFFECTIVE_REFERENCE_SAMPLES = 100.0
 
-_batched_dv = torch.vmap(objectives.donsker_varadhan)
-
 
 def effective_sample_size(log_weights: Tensor) -> Tensor:
     """Kish's effective sample size of importance weights ``exp(log_weights)`` (last axis)."""
@@ -117,7 +115,8 @@ class EntropicProblem:
         for key in self.columns:
             cross_entropy = self.cross_entropy[key][index].mean(dim=1)
             if key in values:
-                divergence = _batched_dv(values[key][:, :n_data], values[key][:, n_data:])
+                joint, reference = values[key][:, :n_data], values[key][:, n_data:]
+                divergence = objectives.donsker_varadhan(joint, reference)
                 objective = objective + divergence.sum()
                 entropies[key] = cross_entropy - divergence.detach()
             else:

@@ -22,9 +22,6 @@ from ..pairs import EVAL_CHUNK, held_out_pairs
 from ..readout import Estimate, combine, dv_statistics, mean_statistics, pooled_mean
 
 TRAINING_BOUNDS = ("mine", "dv", "nwj", "jsd", "smile")
-_BATCHED = {name: torch.vmap(getattr(objectives, name)) for name in ("nwj", "jsd", "smile")}
-_batched_dv = torch.vmap(objectives.donsker_varadhan)
-_batched_mine = torch.vmap(objectives.mine_ema_surrogate, in_dims=(0, 0, 0, None))
 
 
 class JointMarginalProblem:
@@ -118,17 +115,17 @@ class JointMarginalProblem:
         x = self.x[joint]
         t = self.module(torch.cat([x, x], dim=1), torch.cat([self.y[joint], self.y[other]], dim=1))
         t_joint, t_marginal = t[:, :b], t[:, b:]
-        dv = _batched_dv(t_joint, t_marginal)
+        dv = objectives.donsker_varadhan(t_joint, t_marginal)
         if self.bound == "mine":
             if self._log_ema is None:
                 self._log_ema = objectives.log_mean_exp(t_marginal.detach(), dim=1)
-            surrogate, self._log_ema = _batched_mine(
+            surrogate, self._log_ema = objectives.mine_ema_surrogate(
                 t_joint, t_marginal, self._log_ema, self.ema_decay
             )
         elif self.bound == "dv":
             surrogate = dv
         else:
-            surrogate = _BATCHED[self.bound](t_joint, t_marginal)
+            surrogate = getattr(objectives, self.bound)(t_joint, t_marginal)
         # Critics are independent: the sum's gradient is each critic's own.
         return -surrogate.sum(), dv.detach().reshape(self.n_units, -1).mean(dim=1)
 

@@ -26,9 +26,6 @@ from ..readout import Estimate, combine, dv_statistics
 # Elements of a (critics, rows, width) activation evaluated at once in readouts.
 READOUT_ELEMENTS = 1 << 23
 
-_batched_jsd = torch.vmap(objectives.jsd)
-_batched_dv = torch.vmap(objectives.donsker_varadhan)
-
 
 class PerFeatureProblem:
     """Per-feature, per-fold critics trained with the JSD objective, read out with DV.
@@ -106,8 +103,8 @@ class PerFeatureProblem:
         t = self.module(torch.cat([x, x], dim=1), torch.cat([self.y[joint], self.y[other]], 1))
         b = self.batch_size
         t_joint, t_marginal = t[:, :b], t[:, b:]
-        loss = -_batched_jsd(t_joint, t_marginal).sum()
-        return loss, _batched_dv(t_joint, t_marginal).detach().sum()
+        loss = -objectives.jsd(t_joint, t_marginal).sum()
+        return loss, objectives.donsker_varadhan(t_joint, t_marginal).detach().sum()
 
     def readout(self, selection: bool = False) -> tuple[Tensor, Tensor, Tensor]:
         """Each critic's DV bound on its held-out fold (or its selection samples), the
