@@ -57,6 +57,8 @@ numpydoc_validation_checks = {
 # TASKS is module data, whose attribute docstring numpydoc's layout checks misread.
 numpydoc_validation_exclude = {
     r"^skmine\.EstimateResult$",
+    r"^skmine\.independence\.CITestResult$",
+    r"^skmine\.independence\.ConfidenceInterval$",
     r"^skmine\.feature_selection\.FeatureMutualInfoResult$",
     r"^skmine\.datasets\.Task$",
     r"^skmine\.datasets\.TASKS$",

@@ -1,0 +1,171 @@
+"""Size and power of ``skmine.independence.ci_test`` against partial correlation (Fisher z).
+
+Null models (X and Y independent given Z; only Z's first coordinate matters, the others are
+distractors) and their dependent versions, for the given n, dimensions of Z and data sets
+per cell, two tests at a time with one torch thread each:
+
+- ``confounded``: X = 2 tanh(Z1) + 0.5 e, Y = sin(2 Z1) + Z1 + 0.5 e' (+ 0.3 X when dependent);
+- ``post-nonlinear``: X = tanh(Z1 + 0.5 e), Y = (Z1 + 0.5 e')^3 / 3 (+ 0.5 X inside the cube);
+- ``linear``: X = Z1 + e, Y = Z1 + e' (+ 0.3 X).
+
+Prints the rejection rate at alpha = 0.05 per cell (size under the null, power otherwise),
+the mean p-value under the null and the median seconds per test, and writes
+``benchmarks/results/ci_test_size.{json,md,png}`` (p-value histograms under the null) with
+the commit, versions, machine and threads::
+
+    python benchmarks/ci_test_size.py --datasets 40 --dims 1 5 --n 1000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+import warnings
+
+import numpy as np
+from _common import RESULTS, environment, environment_line, finish, png_metadata
+from joblib import Parallel, delayed, parallel_config
+
+JOBS = 2
+ALPHA = 0.05
+MODELS = ["confounded", "post-nonlinear", "linear"]
+
+
+def sample(model: str, n: int, dim_z: int, seed: int, dependent: bool):
+    rng = np.random.default_rng(seed)
+    z = rng.normal(size=(n, dim_z))
+    e1, e2 = rng.normal(size=n), rng.normal(size=n)
+    if model == "confounded":
+        x = 2 * np.tanh(z[:, 0]) + 0.5 * e1
+        y = np.sin(2 * z[:, 0]) + z[:, 0] + 0.5 * e2 + (0.3 * x if dependent else 0.0)
+    elif model == "post-nonlinear":
+        x = np.tanh(z[:, 0] + 0.5 * e1)
+        y = (z[:, 0] + 0.5 * e2 + (0.5 * x if dependent else 0.0)) ** 3 / 3
+    else:
+        x = z[:, 0] + e1
+        y = z[:, 0] + e2 + (0.3 * x if dependent else 0.0)
+    return x, y, z
+
+
+def fisher_z(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> float:
+    """Partial correlation of x and y given z (linear regression residuals), two-sided."""
+    from scipy import stats
+
+    design = np.column_stack([np.ones(len(x)), z])
+    rx = x - design @ np.linalg.lstsq(design, x, rcond=None)[0]
+    ry = y - design @ np.linalg.lstsq(design, y, rcond=None)[0]
+    r = np.clip(np.corrcoef(rx, ry)[0, 1], -0.999999, 0.999999)
+    statistic = np.sqrt(len(x) - z.shape[1] - 3) * np.arctanh(r)
+    return float(2 * stats.norm.sf(abs(statistic)))
+
+
+def run(model: str, n: int, dim_z: int, seed: int, dependent: bool) -> dict:
+    import torch
+
+    torch.set_num_threads(1)
+    from skmine.independence import ci_test
+
+    warnings.simplefilter("ignore")
+    x, y, z = sample(model, n, dim_z, seed, dependent)
+    start = time.perf_counter()
+    result = ci_test(x, y, z, random_state=seed)
+    seconds = time.perf_counter() - start
+    return {
+        "model": model,
+        "n": n,
+        "dim_z": dim_z,
+        "seed": seed,
+        "dependent": dependent,
+        "pvalue": result.pvalue,
+        "statistic": result.statistic,
+        "ci": list(result.confidence_interval),
+        "seconds": seconds,
+        "fisher_z": fisher_z(x, y, z),
+    }
+
+
+def summarise(rows: list[dict]) -> list[str]:
+    lines = [
+        "| model | n | dim Z | data sets | size: ci_test | size: Fisher z | mean p (null) "
+        "| power: ci_test | power: Fisher z | median s / test |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    cells = sorted({(r["model"], r["n"], r["dim_z"]) for r in rows}, key=str)
+    for model, n, dim_z in cells:
+        cell = [r for r in rows if (r["model"], r["n"], r["dim_z"]) == (model, n, dim_z)]
+        null = [r for r in cell if not r["dependent"]]
+        dep = [r for r in cell if r["dependent"]]
+
+        def rate(group, key):
+            return np.mean([r[key] <= ALPHA for r in group]) if group else float("nan")
+
+        lines.append(
+            f"| {model} | {n:,} | {dim_z} | {len(null)} | {rate(null, 'pvalue'):.3f} | "
+            f"{rate(null, 'fisher_z'):.3f} | {np.mean([r['pvalue'] for r in null]):.2f} | "
+            f"{rate(dep, 'pvalue'):.3f} | {rate(dep, 'fisher_z'):.3f} | "
+            f"{np.median([r['seconds'] for r in cell]):.1f} |"
+        )
+    return lines
+
+
+def plot(rows: list[dict], env: dict, path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cells = sorted({(r["model"], r["n"], r["dim_z"]) for r in rows}, key=str)
+    fig, axes = plt.subplots(1, len(cells), figsize=(3 * len(cells), 2.8), squeeze=False)
+    for ax, (model, n, dim_z) in zip(axes[0], cells, strict=True):
+        p = [
+            r["pvalue"]
+            for r in rows
+            if (r["model"], r["n"], r["dim_z"]) == (model, n, dim_z) and not r["dependent"]
+        ]
+        ax.hist(p, bins=10, range=(0, 1), color="tab:blue")
+        ax.set_title(f"{model}\nn={n}, dim Z={dim_z}", fontsize=8)
+        ax.set_xlabel("p-value under the null", fontsize=8)
+    fig.suptitle(environment_line(env), fontsize=6)
+    fig.tight_layout()
+    fig.savefig(path, metadata=png_metadata(env))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", type=int, default=40)
+    parser.add_argument("--dims", nargs="+", type=int, default=[1, 5])
+    parser.add_argument("--n", nargs="+", type=int, default=[1000])
+    parser.add_argument("--models", nargs="+", default=MODELS, choices=MODELS)
+    parser.add_argument("--output", default="ci_test_size")
+    args = parser.parse_args(argv)
+    env = environment(1, jobs=JOBS)
+    units = [
+        (model, n, dim_z, seed, dependent)
+        for model in args.models
+        for n in args.n
+        for dim_z in args.dims
+        for seed in range(args.datasets)
+        for dependent in (False, True)
+    ]
+    with parallel_config(backend="loky", inner_max_num_threads=1):
+        rows = Parallel(n_jobs=JOBS, verbose=0)(delayed(run)(*unit) for unit in units)
+    finish(env)
+    lines = summarise(rows)
+    print("\n".join(lines))
+    header = (
+        f"`python benchmarks/ci_test_size.py --datasets {args.datasets} --dims "
+        f"{' '.join(map(str, args.dims))} --n {' '.join(map(str, args.n))}`; "
+        f"{environment_line(env)}. Two tests at a time, one torch thread each. alpha = {ALPHA}."
+    )
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{args.output}.md").write_text(header + "\n\n" + "\n".join(lines) + "\n")
+    (RESULTS / f"{args.output}.json").write_text(
+        json.dumps({"environment": env, "rows": rows}, indent=1)
+    )
+    plot(rows, env, RESULTS / f"{args.output}.png")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

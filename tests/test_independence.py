@@ -1,0 +1,111 @@
+"""skmine.independence.ci_test: the local permutation, errors, size and power."""
+
+import numpy as np
+import pytest
+
+from skmine._engine.local_permutation import local_permutation, neighbourhoods
+from skmine.independence import ci_test
+
+FAST = {"max_iter": 600, "radial_features": False}
+
+
+def test_local_permutation_stays_within_discrete_groups_and_repeats_nothing():
+    rng = np.random.RandomState(0)
+    groups = np.repeat(np.arange(20), 5).astype(float)
+    neighbours = neighbourhoods(groups[:, None] + 1e-9 * rng.rand(100, 1), n_neighbors=5)
+    for _ in range(20):
+        order = local_permutation(neighbours, rng)
+        np.testing.assert_array_equal(groups[order], groups)
+        assert np.unique(order).size == order.size
+
+
+def test_local_permutation_draws_from_the_neighbourhood():
+    rng = np.random.RandomState(1)
+    z = rng.normal(size=(300, 2))
+    neighbours = neighbourhoods(z, n_neighbors=4)
+    assert (neighbours[:, 0] == np.arange(300)).all()
+    order = local_permutation(neighbours, rng)
+    assert all(order[i] in neighbours[i] for i in range(300))
+    assert np.unique(order).size > 0.9 * 300
+
+
+def _confounded(n, seed, effect):
+    rng = np.random.default_rng(seed)
+    z = rng.normal(size=n)
+    x = 2 * np.tanh(z) + 0.5 * rng.normal(size=n)
+    y = np.sin(2 * z) + z + effect * x + 0.5 * rng.normal(size=n)
+    return x, y, z
+
+
+def test_detects_conditional_dependence_and_estimates_it():
+    x, y, z = _confounded(1000, 0, effect=0.5)
+    # Given z, x and y are jointly Gaussian: var(x|z) = 0.25, cov = 0.125, var(y|z) = 0.3125.
+    truth = -0.5 * np.log(1 - 0.125**2 / (0.25 * 0.3125))
+    result = ci_test(x, y, z, random_state=0, estimator_params=FAST, n_permutations=50)
+    assert result.pvalue == pytest.approx(1 / 51)
+    low, high = result.confidence_interval
+    assert 0.3 * truth < result.statistic < 1.3 * truth
+    assert low <= truth <= high
+    assert result.null_distribution.shape == (50,)
+    assert (result.null_distribution < result.observed).all()
+
+
+def test_is_reproducible():
+    x, y, z = _confounded(400, 1, effect=0.0)
+    one = ci_test(x, y, z, random_state=3, estimator_params=FAST, n_permutations=20)
+    two = ci_test(x, y, z, random_state=3, estimator_params=FAST, n_permutations=20)
+    assert one.pvalue == two.pvalue
+    np.testing.assert_array_equal(one.null_distribution, two.null_distribution)
+
+
+def test_unconditional_test_without_z():
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=600)
+    y = x + rng.normal(size=600)
+    result = ci_test(x, y, random_state=0, estimator_params=FAST, n_permutations=30)
+    assert result.pvalue == pytest.approx(1 / 31)
+    assert result.estimator.__class__.__name__ == "MINE"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"Y": np.zeros(99)}, "same number of samples"),
+        ({"X": np.full(100, np.nan)}, "NaN"),
+        ({"Z": np.zeros((100, 2, 2))}, "Z"),
+        ({"n_permutations": 0}, "n_permutations"),
+        ({"n_neighbors": 1}, "n_neighbors"),
+        ({"test_size": 1.0}, "test_size"),
+        ({"X": np.zeros(30), "Y": np.zeros(30), "Z": np.zeros(30)}, "too few samples"),
+    ],
+)
+def test_bad_input_is_refused_with_a_reason(kwargs, message):
+    data = {"X": np.zeros(100), "Y": np.zeros(100), "Z": np.zeros(100)}
+    settings = {k: v for k, v in kwargs.items() if k not in data}
+    data.update({k: v for k, v in kwargs.items() if k in data})
+    with pytest.raises(ValueError, match=message):
+        ci_test(data["X"], data["Y"], data["Z"], **settings)
+
+
+def test_causal_learn_runs_pc_with_the_registered_test():
+    pytest.importorskip("causallearn")
+    from causallearn.search.ConstraintBased.PC import pc
+    from causallearn.utils.cit import CIT
+
+    from skmine.independence.causallearn import NeuralCIT, register
+
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=800)
+    b = np.tanh(2 * a) + 0.3 * rng.normal(size=800)
+    c = b**2 + 0.3 * rng.normal(size=800)
+    data = np.column_stack([a, b, c])
+    name = register("skmine-test")
+    settings = {"random_state": 0, "n_permutations": 30, "estimator_params": FAST}
+    test = CIT(data, name, **settings)
+    assert isinstance(test, NeuralCIT)
+    assert test(0, 2, [1]) > 0.05  # a -> b -> c: a and c independent given b
+    assert test(2, 0, [1]) == test(0, 2, [1])  # cached under one key
+    assert test(0, 1) < 0.05
+    graph = pc(data, 0.05, name, show_progress=False, **settings)
+    edges = {(i, j) for i in range(3) for j in range(3) if i < j and graph.G.graph[i, j] != 0}
+    assert edges == {(0, 1), (1, 2)}
