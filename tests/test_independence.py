@@ -7,6 +7,8 @@ from skmine._engine.local_permutation import local_permutation, neighbourhoods
 from skmine.independence import ci_test
 
 FAST = {"max_iter": 600, "radial_features": False}
+# Trained to max_iter on independent residuals: the fit warns that the estimate never left 0.
+NEVER_LEAVES_ZERO = {"max_iter": 100, "eval_interval": 20, "early_stopping": False}
 
 
 def test_local_permutation_stays_within_discrete_groups_and_repeats_nothing():
@@ -50,10 +52,12 @@ def test_detects_conditional_dependence_and_estimates_it():
     assert (result.null_distribution < result.observed).all()
 
 
-def test_is_reproducible():
+def test_is_reproducible_and_keeps_fit_warnings_in_the_result(recwarn):
     x, y, z = _confounded(400, 1, effect=0.0)
-    one = ci_test(x, y, z, random_state=3, estimator_params=FAST, n_permutations=20)
-    two = ci_test(x, y, z, random_state=3, estimator_params=FAST, n_permutations=20)
+    one = ci_test(x, y, z, random_state=3, n_permutations=20, estimator_params=NEVER_LEAVES_ZERO)
+    assert not [w for w in recwarn if "never left zero" in str(w.message)]
+    assert any("never left zero" in message for message in one.fit_warnings)
+    two = ci_test(x, y, z, random_state=3, n_permutations=20, estimator_params=NEVER_LEAVES_ZERO)
     assert one.pvalue == two.pvalue
     np.testing.assert_array_equal(one.null_distribution, two.null_distribution)
 

@@ -14,6 +14,7 @@ permutation keeps the dependence of ``X`` on ``Z`` and of ``Y`` on ``Z`` and bre
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -62,6 +63,11 @@ class CITestResult:
         The same bound with ``X`` permuted among neighbours in ``Z``.
     estimator : ConditionalMINE or MINE
         The fitted estimator (of the training part).
+    fit_warnings : tuple of str
+        The warnings of the estimator's fit (e.g. a data-limited estimate), kept here rather
+        than issued: a causal-discovery run makes thousands of tests. They concern
+        ``statistic`` and ``confidence_interval``; the p-value's validity does not depend on
+        the critic's quality, only its power does.
     """
 
     statistic: float
@@ -70,6 +76,7 @@ class CITestResult:
     observed: float
     null_distribution: np.ndarray
     estimator: object
+    fit_warnings: tuple[str, ...] = ()
 
 
 def ci_test(
@@ -162,7 +169,9 @@ def ci_test(
     params = {**DEFAULT_ESTIMATOR_PARAMS, **(estimator_params or {}), "random_state": seed}
 
     if Z_arr is None:
-        estimator = MINE(**params).fit(X_arr[train], Y_arr[train])
+        estimator, fit_warnings = _fit_recording_warnings(
+            MINE(**params), X_arr[train], Y_arr[train]
+        )
         critic = estimator
         neighbours = np.tile(np.arange(n_test), (n_test, 1))
 
@@ -177,7 +186,9 @@ def ci_test(
         x_on_z = _regression_on_z(X_arr[train], Z_arr[train], seed)
         y_on_z = _regression_on_z(Y_arr[train], Z_arr[train], seed)
         X_arr, Y_arr = X_arr - x_on_z(Z_arr), Y_arr - y_on_z(Z_arr)
-        estimator = ConditionalMINE(**params).fit(X_arr[train], Y_arr[train], Z=Z_arr[train])
+        estimator, fit_warnings = _fit_recording_warnings(
+            ConditionalMINE(**params), X_arr[train], Y_arr[train], Z=Z_arr[train]
+        )
         critic = estimator.joint_estimator_
         neighbours = neighbourhoods(x_on_z(Z_arr[test]), n_neighbors)
         z_test = Z_arr[test]
@@ -198,7 +209,16 @@ def ci_test(
         observed=float(observed),
         null_distribution=null,
         estimator=estimator,
+        fit_warnings=fit_warnings,
     )
+
+
+def _fit_recording_warnings(estimator, *args, **kwargs) -> tuple[object, tuple[str, ...]]:
+    """Fit ``estimator``; return it and the distinct messages of the warnings it issued."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        estimator.fit(*args, **kwargs)
+    return estimator, tuple(dict.fromkeys(str(w.message) for w in caught))
 
 
 def _bounds(critic, x, y, orders, permuted_columns: int, seed: int) -> np.ndarray:
