@@ -173,7 +173,7 @@ def ci_test(
             MINE(**params), X_arr[train], Y_arr[train]
         )
         critic = estimator
-        neighbours = np.tile(np.arange(n_test), (n_test, 1))
+        neighbours = None  # a global permutation
 
         def inputs(x_test: np.ndarray) -> np.ndarray:
             return x_test
@@ -197,7 +197,7 @@ def ci_test(
             return np.hstack([x_test, z_test])
 
     orders = [np.arange(n_test)]
-    orders += [_draw(neighbours, rng, Z_arr is None) for _ in range(n_permutations)]
+    orders += [_draw(neighbours, n_test, rng) for _ in range(n_permutations)]
     bounds = _bounds(critic, inputs(X_arr[test]), Y_arr[test], orders, X_arr.shape[1], seed)
     observed, null = bounds[0], bounds[1:]
     pvalue = (1.0 + np.count_nonzero(null >= observed)) / (n_permutations + 1.0)
@@ -250,9 +250,10 @@ def _regression_on_z(X: np.ndarray, Z: np.ndarray, seed: int):
     return summary
 
 
-def _draw(neighbours: np.ndarray, rng: np.random.RandomState, unconditional: bool) -> np.ndarray:
-    if unconditional:
-        return rng.permutation(neighbours.shape[0])
+def _draw(neighbours: np.ndarray | None, n_samples: int, rng: np.random.RandomState) -> np.ndarray:
+    """A permutation among neighbours, or of all samples when there are none (no Z)."""
+    if neighbours is None:
+        return rng.permutation(n_samples)
     return local_permutation(neighbours, rng)
 
 
