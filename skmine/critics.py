@@ -502,6 +502,12 @@ class BlockCritics(nn.Module):
         Hidden widths.
     activation : str
         One of :data:`ACTIVATIONS`.
+    radial_features : bool, default=False
+        Also feed every critic the radial features of :class:`BatchedConcatCritic` of the
+        first ``dim_x`` columns and of the others, each side on its own (a block without
+        a side sees that side's features as constants).
+    dim_x : int, optional
+        Columns of the first side, for ``radial_features`` (default: all).
 
     Notes
     -----
@@ -518,21 +524,30 @@ class BlockCritics(nn.Module):
         width: int,
         hidden_layer_sizes: Sequence[int],
         activation: str,
+        radial_features: bool = False,
+        dim_x: int | None = None,
     ) -> None:
         super().__init__()
         self.block_names = list(blocks)
         self.n_critics = n_critics
+        self.dim_x = width if dim_x is None else dim_x
         mask = torch.zeros(len(blocks), 1, 1, width)
         for b, columns in enumerate(blocks.values()):
             mask[b, ..., columns] = 1.0
         self.register_buffer("mask", mask)
         self.net = BatchedConcatCritic(
-            len(blocks) * n_critics, width, 0, hidden_layer_sizes, activation
+            len(blocks) * n_critics,
+            self.dim_x,
+            width - self.dim_x,
+            hidden_layer_sizes,
+            activation,
+            radial_features=radial_features,
         )
+        fan_in = self.net.weights[0].shape[1]
         with torch.no_grad():
             for b, columns in enumerate(blocks.values()):
                 own = len(range(width)[columns])
-                scale = math.sqrt(width / own)
+                scale = math.sqrt(fan_in / (2 * own if radial_features else own))
                 part = slice(b * n_critics, (b + 1) * n_critics)
                 self.net.weights[0][part] *= scale
                 self.net.biases[0][part] *= scale
@@ -553,7 +568,8 @@ class BlockCritics(nn.Module):
         k, n, width = rows.shape
         blocks = len(self.block_names)
         masked = (rows.unsqueeze(0) * self.mask).reshape(blocks * k, n, width)
-        values = self.net(masked, masked[..., :0]).reshape(blocks, k, n)
+        split = self.dim_x
+        values = self.net(masked[..., :split], masked[..., split:]).reshape(blocks, k, n)
         return dict(zip(self.block_names, values, strict=True))
 
 
@@ -581,6 +597,8 @@ def make_block_critics(
     width: int,
     hidden_layer_sizes: Sequence[int],
     activation: str,
+    radial_features: bool = False,
+    dim_x: int | None = None,
 ) -> nn.Module:
     """Critics ``T(z_block)`` of column blocks of the same rows, ``n_critics`` per block.
 
@@ -601,6 +619,10 @@ def make_block_critics(
         Hidden widths of the default critics.
     activation : str
         Activation of the default critics.
+    radial_features : bool, default=False
+        Radial inputs for the default critics (see :class:`BlockCritics`).
+    dim_x : int, optional
+        Columns of the first side, for ``radial_features``.
 
     Returns
     -------
@@ -609,7 +631,14 @@ def make_block_critics(
         ``(n_critics, n)`` scores per block.
     """
     if critic is None:
-        return BlockCritics(blocks, n_critics, width, hidden_layer_sizes, activation)
+        return BlockCritics(
+            blocks, n_critics, width, hidden_layer_sizes, activation, radial_features, dim_x
+        )
+    if radial_features:
+        raise ValueError(
+            "radial_features=True adds inputs to the default critics and cannot be combined "
+            "with a user critic (critic=...); use radial_features=False"
+        )
     stacks = {
         key: make_critics(
             critic, n_critics, len(range(width)[columns]), 0, hidden_layer_sizes, activation

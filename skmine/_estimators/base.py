@@ -156,6 +156,11 @@ class BaseMIEstimator(BaseEstimator, ABC):
         "n_threads": [Interval(Integral, 1, None, closed="left"), None],
     }
 
+    # Whether fit may train several critic variants and keep the better one (MINE's
+    # radial_features="auto"), which sets radial_features_, candidates_ and
+    # selection_penalty_.
+    _selects_critic_variant = False
+
     # Whether the preprocessing must also estimate the 1-D log-densities that entropies
     # under the rank-gaussian scaling need (MINEE).
     _needs_log_densities = False
@@ -318,7 +323,7 @@ class BaseMIEstimator(BaseEstimator, ABC):
         module, result, trained = self._train_critics(
             prep, x, y_t, scaffold, variants, eval_tensors
         )
-        has_variants = hasattr(self, "radial_features")
+        has_variants = self._selects_critic_variant
         candidates = _candidate_bounds(variants, result, trained) if has_variants else {}
         chosen, penalty = variants[0], 0.0
         if len(variants) > 1:

@@ -115,6 +115,8 @@ class MINE(BaseMIEstimator):
     True
     """
 
+    _selects_critic_variant = True
+
     _parameter_constraints: dict = {
         **BaseMIEstimator._parameter_constraints,
         "radial_features": [StrOptions({"auto"}), "boolean"],

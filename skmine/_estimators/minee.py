@@ -196,28 +196,30 @@ class MINEE(BaseMIEstimator):
         "reference_margin": [Interval(Real, 0, None, closed="left")],
         "batch_size": [Interval(Integral, 2, None, closed="left"), StrOptions({"auto"})],
     }
-    _parameter_constraints.pop("bias_correction")
+    _parameter_constraints["radial_features"] = ["boolean"]
 
     def __init__(
         self,
         *,
-        reference="gaussian",
+        reference="scale-mixture",
         reference_size=1,
         reference_margin=0.05,
-        hidden_layer_sizes=(100, 100),
+        hidden_layer_sizes=(64, 64, 64, 64),
         activation="elu",
         critic=None,
+        radial_features=False,
         batch_size="auto",
-        learning_rate_init=1e-3,
-        weight_decay=0.0,
+        learning_rate_init=2e-3,
+        weight_decay=0.1,
         max_iter=5000,
         early_stopping=True,
         cv=3,
+        bias_correction="optimism",
         confidence_level=0.95,
-        n_iter_no_change=3,
+        n_iter_no_change=2,
         tol=1e-3,
         eval_interval=100,
-        max_grad_norm=None,
+        max_grad_norm=10.0,
         scaling="rank-gaussian",
         discrete_target="auto",
         device="auto",
@@ -240,7 +242,9 @@ class MINEE(BaseMIEstimator):
             if not self._fit_preprocessor.discrete_:
                 blocks["y"] = slice(dim_x, dim_x + dim_y)
         width = dim_x + dim_y
-        return make_block_critics(self.critic, n_critics, blocks, width, sizes, self.activation)
+        return make_block_critics(
+            self.critic, n_critics, blocks, width, sizes, self.activation, radial_features, dim_x
+        )
 
     def _prepare(self, x: torch.Tensor, y: torch.Tensor) -> None:
         check_no_point_masses(x.cpu().numpy(), "X")
@@ -296,6 +300,7 @@ class MINEE(BaseMIEstimator):
             reference_size=self.reference_size,
             generator=generator,
             log_jacobian=self._log_jacobians(x, y),
+            correct_optimism=self.bias_correction == "optimism",
         )
 
     def _check_pointwise(self, y) -> None:

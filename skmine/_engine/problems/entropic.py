@@ -8,6 +8,8 @@ samples at every step; then ``H(Z) = E[-log p_ref(Z)] - D(p_Z || p_ref)`` and
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import torch
 from torch import Tensor, nn
 
@@ -56,6 +58,9 @@ class EntropicProblem:
         Per key, ``log |det g'(z)|`` of the scaling ``g`` at every sample (shape ``(n,)``),
         subtracted from the cross-entropy so that the entropies come out in the data's
         units; zero when omitted.
+    correct_optimism : bool, default=False
+        Whether the final estimates (``estimates(final=True)``) add the optimism correction
+        of each divergence (see :meth:`estimates`).
     """
 
     def __init__(
@@ -70,8 +75,10 @@ class EntropicProblem:
         reference_size: int,
         generator: torch.Generator,
         log_jacobian: dict[str, Tensor] | None = None,
+        correct_optimism: bool = False,
     ) -> None:
         self.module = critics
+        self.correct_optimism = correct_optimism
         self.references = references
         self.layout = layout
         dim_x = x.shape[1]
@@ -127,14 +134,17 @@ class EntropicProblem:
             shown = entropies["x"]
         return -objective, shown.mean()
 
-    def _held_out_terms(self) -> tuple[dict, dict[str, Tensor], dict[str, Tensor], Tensor]:
+    def _held_out_terms(
+        self, layout: CriticLayout | None = None
+    ) -> tuple[dict, dict[str, Tensor], dict[str, Tensor], Tensor]:
         """Per key: entropy terms, per-critic divergence and partition term; the smallest ESS.
 
         A key's terms are its per-critic held-out entropy, the held-out samples' influences
         on it, and the reference samples' influences on it (through the partition term;
-        ``None`` without a critic).
+        ``None`` without a critic). ``layout`` (default: the problem's) says which samples
+        each critic is read out on.
         """
-        layout = self.layout
+        layout = self.layout if layout is None else layout
         mask = layout.held_out_mask
         n_held = layout.held_out.shape[1]
         rows = torch.cat([self.rows[layout.held_out], self.eval_reference], 1)
@@ -168,26 +178,45 @@ class EntropicProblem:
         return terms, divergences, partitions, smallest
 
     def estimates(self, final: bool = False) -> dict:
-        """Estimates of the entropies (data units) and the MI; ``final`` changes nothing.
+        """Estimates of the entropies (data units) and the MI.
 
         Every evaluation reads out against the same ``EVAL_REFERENCE_SAMPLES`` reference
         draws. Their own noise, through each critic's partition term, is part of the
         standard errors: the partition terms of MINEE's critics can rest on few reference
         samples (data near a thin manifold), and with 16,384 draws the spiral's MI moved
         by half a nat between the checkpoint's evaluation and a fresh readout.
+
+        With ``final=True`` and ``correct_optimism``, each critic is also read out on its
+        training samples against the same reference draws. Its divergence bound there (the
+        apparent one) exceeds the held-out bound by about twice its optimism, as for
+        :class:`~skmine.MINE`'s bound: the reference draws are fresh at every step, so only
+        the data term ``E[T]`` is fitted to the samples. Each divergence is corrected by
+        half its pooled gap (at least 0), so each entropy comes down by its own
+        correction and the MI moves by ``c_xy - c_x - c_y``; every interval is widened by
+        the corrections it contains (for the MI, ``c_xy + c_x + c_y``: they are as
+        uncertain as they are large and need not cancel).
         """
         terms, divergences, partitions, ess = self._held_out_terms()
+        corrections = dict.fromkeys(terms, 0.0)
+        if final and self.correct_optimism and self.layout.has_training_sets:
+            _, apparent, _, _ = self._held_out_terms(self.layout.training_view())
+            for key, d_apparent in apparent.items():
+                gap = pooled_mean(d_apparent, self.layout) - pooled_mean(
+                    divergences[key], self.layout
+                )
+                corrections[key] = max(gap, 0.0) / 2.0
         out: dict = {}
         for key, (values, influence, reference) in terms.items():
-            out[f"h_{key}"] = combine(values, influence, self.layout, reference_variance(reference))
+            estimate = combine(values, influence, self.layout, reference_variance(reference))
+            out[f"h_{key}"] = _corrected(estimate, -corrections[key], corrections[key])
         if "xy" in terms:
             signs = {"x": 1.0, "y": 1.0, "xy": -1.0}
             values = sum(signs[k] * terms[k][0] for k in signs)
             influence = sum(signs[k] * terms[k][1] for k in signs)
             reference = [signs[k] * terms[k][2] for k in signs if terms[k][2] is not None]
-            out["mutual_info"] = combine(
-                values, influence, self.layout, reference_variance(sum(reference))
-            )
+            estimate = combine(values, influence, self.layout, reference_variance(sum(reference)))
+            shift = -sum(signs[k] * corrections[k] for k in signs)
+            out["mutual_info"] = _corrected(estimate, shift, sum(corrections.values()))
         out["divergences"] = divergences
         out["log_partition"] = partitions
         out["reference_ess"] = float(ess)
@@ -237,6 +266,19 @@ def pointwise_mutual_info(
             log_density = log_density + (values[key] - partition).mean(dim=0)
         total = total + sign * log_density
     return total
+
+
+def _corrected(estimate: Estimate, shift: float, widening: float) -> Estimate:
+    """``estimate`` moved by an optimism correction ``shift``, its interval widened by
+    ``widening``; ``raw`` stays the held-out value."""
+    if not (shift or widening):
+        return estimate
+    return replace(
+        estimate,
+        value=estimate.value + shift,
+        folds=tuple(v + shift for v in estimate.folds),
+        optimism=widening,
+    )
 
 
 def reference_variance(influence: Tensor | None) -> Tensor | None:
