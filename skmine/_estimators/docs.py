@@ -235,7 +235,8 @@ def fill_doc(cls: type) -> type:
         if name in COMMON_ENTRIES or name in own
     )
     doc = doc.replace("    %(common_parameters)s\n", shared)
-    attributes = COMMON_ATTRIBUTES + (RADIAL_ATTRIBUTES if "radial_features" in defaults else "")
+    selects = getattr(cls, "_selects_critic_variant", "radial_features" in defaults)
+    attributes = COMMON_ATTRIBUTES + (RADIAL_ATTRIBUTES if selects else "")
     doc = doc.replace("    %(common_attributes)s\n", attributes)
     documented = set()
 

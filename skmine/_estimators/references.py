@@ -3,6 +3,11 @@
 Each reference can draw samples with a :class:`torch.Generator` and evaluate its log-density,
 so that ``H(Z) = E[-log p_ref(Z)] - D(p_Z || p_ref)`` can be estimated with as many fresh
 reference samples as wanted.
+
+Each also says how many of its parameters were fitted to the data (``n_parameters``): the
+cross-entropy ``E[-log p_ref(Z)]`` averaged over the samples it was fitted to is low by
+about ``n_parameters / (2 n)`` (Akaike's optimism of an in-sample log-likelihood), which
+MINEE's optimism correction adds back.
 """
 
 from __future__ import annotations
@@ -40,6 +45,11 @@ class UniformReference:
     def log_prob(self, z: Tensor) -> Tensor:
         # Constant on the box; the support caveat (points outside it) is documented in MINEE.
         return torch.full((z.shape[0],), -self.log_volume, device=z.device, dtype=z.dtype)
+
+    @property
+    def n_parameters(self) -> int:
+        """0: the box is widened past the data on purpose, so its fit has no Akaike term."""
+        return 0
 
     def marginal(self, columns: slice) -> UniformReference:
         return UniformReference(self.low[columns], self.high[columns])
@@ -79,6 +89,12 @@ class GaussianReference:
         log_det = torch.log(torch.diagonal(self.scale_tril)).sum()
         dim = self.mean.shape[0]
         return -0.5 * (white**2).sum(dim=1) - log_det - 0.5 * dim * math.log(2 * math.pi)
+
+    @property
+    def n_parameters(self) -> int:
+        """The mean's and the covariance's free entries."""
+        dim = self.mean.shape[0]
+        return dim + dim * (dim + 1) // 2
 
     def marginal(self, columns: slice) -> GaussianReference:
         return GaussianReference(self.mean[columns], self.covariance[columns, columns])
@@ -166,6 +182,13 @@ class ScaleMixtureReference:
         log_det = torch.log(torch.diagonal(self.scale_tril)).sum()
         return torch.logsumexp(log_component, dim=1) - log_det - 0.5 * dim * math.log(2 * math.pi)
 
+    @property
+    def n_parameters(self) -> int:
+        """The mean's and the covariance's free entries (the weights, shared by the joint and
+        its marginals, cancel in the MI)."""
+        dim = self.mean.shape[0]
+        return dim + dim * (dim + 1) // 2
+
     def marginal(self, columns: slice) -> ScaleMixtureReference:
         """The same mixture of the columns' Gaussians (a scale mixture's exact marginal)."""
         return ScaleMixtureReference(
@@ -206,6 +229,11 @@ class EmpiricalLabelReference:
     def log_prob(self, onehot: Tensor) -> Tensor:
         return torch.log(onehot @ self.probabilities)
 
+    @property
+    def n_parameters(self) -> int:
+        """The free class probabilities."""
+        return self.probabilities.shape[0] - 1
+
     def entropy(self) -> float:
         p = self.probabilities[self.probabilities > 0]
         return float(-(p * torch.log(p)).sum())
@@ -226,6 +254,10 @@ class ProductReference:
         return self.x_reference.log_prob(z[:, : self.dim_x]) + self.y_reference.log_prob(
             z[:, self.dim_x :]
         )
+
+    @property
+    def n_parameters(self) -> int:
+        return self.x_reference.n_parameters + self.y_reference.n_parameters
 
     def to(self, device: torch.device) -> ProductReference:
         return ProductReference(

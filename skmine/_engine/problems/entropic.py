@@ -192,31 +192,47 @@ class EntropicProblem:
         :class:`~skmine.MINE`'s bound: the reference draws are fresh at every step, so only
         the data term ``E[T]`` is fitted to the samples. Each divergence is corrected by
         half its pooled gap (at least 0), so each entropy comes down by its own
-        correction and the MI moves by ``c_xy - c_x - c_y``; every interval is widened by
-        the corrections it contains (for the MI, ``c_xy + c_x + c_y``: they are as
-        uncertain as they are large and need not cancel).
+        correction. The references were fitted to the same samples, so their
+        cross-entropy there is low by about ``n_parameters / (2 n)`` (Akaike): each
+        entropy goes up by that. The MI moves by the signed sum of its entropies'
+        corrections (for Gaussian references the Akaike terms leave ``-dim_x dim_y /
+        (2 n)``, the plug-in Gaussian MI's bias). Every interval is widened by the
+        critics' corrections it contains, unsigned (they are as uncertain as they are
+        large and need not cancel), and by its net Akaike term (a count of parameters,
+        which cancels as it is signed).
         """
         terms, divergences, partitions, ess = self._held_out_terms()
-        corrections = dict.fromkeys(terms, 0.0)
+        critic = dict.fromkeys(terms, 0.0)  # taken off each entropy
+        akaike = dict.fromkeys(terms, 0.0)  # added to each entropy
         if final and self.correct_optimism and self.layout.has_training_sets:
             _, apparent, _, _ = self._held_out_terms(self.layout.training_view())
-            for key, d_apparent in apparent.items():
-                gap = pooled_mean(d_apparent, self.layout) - pooled_mean(
-                    divergences[key], self.layout
-                )
-                corrections[key] = max(gap, 0.0) / 2.0
+            n_samples = self.rows.shape[0]
+            for key in terms:
+                if key in apparent:
+                    gap = pooled_mean(apparent[key], self.layout) - pooled_mean(
+                        divergences[key], self.layout
+                    )
+                    critic[key] = max(gap, 0.0) / 2.0
+                akaike[key] = self.references[key].n_parameters / (2.0 * n_samples)
         out: dict = {}
         for key, (values, influence, reference) in terms.items():
             estimate = combine(values, influence, self.layout, reference_variance(reference))
-            out[f"h_{key}"] = _corrected(estimate, -corrections[key], corrections[key])
+            out[f"h_{key}"] = _corrected(
+                estimate, akaike[key] - critic[key], akaike[key] + critic[key]
+            )
         if "xy" in terms:
             signs = {"x": 1.0, "y": 1.0, "xy": -1.0}
             values = sum(signs[k] * terms[k][0] for k in signs)
             influence = sum(signs[k] * terms[k][1] for k in signs)
             reference = [signs[k] * terms[k][2] for k in signs if terms[k][2] is not None]
             estimate = combine(values, influence, self.layout, reference_variance(sum(reference)))
-            shift = -sum(signs[k] * corrections[k] for k in signs)
-            out["mutual_info"] = _corrected(estimate, shift, sum(corrections.values()))
+            reference_shift = sum(signs[k] * akaike[k] for k in signs)
+            critic_shift = -sum(signs[k] * critic[k] for k in signs)
+            out["mutual_info"] = _corrected(
+                estimate,
+                reference_shift + critic_shift,
+                abs(reference_shift) + sum(critic.values()),
+            )
         out["divergences"] = divergences
         out["log_partition"] = partitions
         out["reference_ess"] = float(ess)
