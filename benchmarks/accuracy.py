@@ -273,6 +273,7 @@ def policy_markdown(records: list[dict]) -> str:
                     f"| {method} | {signed:+.1f}% | {absolute:.1f}% | {cover:.0%} | ±{half:.1f}% "
                     f"| {sec:.1f} |"
                 )
+    lines += ["", family_markdown(records, methods)]
     flags = {
         "data_limited": "Fits that warned they are data-limited",
         "below_knn": "Fits whose estimator warned that it is below the k-NN estimate",
@@ -291,6 +292,33 @@ def policy_markdown(records: list[dict]) -> str:
         if warned:
             lines += ["", f"{title}:", ""]
             lines += [f"- {method}: {', '.join(tasks_)}" for method, tasks_ in warned.items()]
+    return "\n".join(lines)
+
+
+def family_markdown(records: list[dict], methods: list[str]) -> str:
+    """Per family of ``skmine.datasets`` (every task and seed): fits within 10% of the truth,
+    mean absolute error, interval coverage and mean seconds, one column per method."""
+    families = list(dict.fromkeys(r["family"] for r in records))
+    lines = [
+        "By family, every task and seed: fits within 10% of the truth, mean absolute error, "
+        "95% intervals covering the truth, mean seconds per fit.",
+        "",
+        "| family | " + " | ".join(methods) + " |",
+        "|---|" + "---:|" * len(methods),
+    ]
+    for family in [*families, "all"]:
+        cells = []
+        for method in methods:
+            rows = [r for r in records if r["method"] == method and family in ("all", r["family"])]
+            errors = np.abs([_signed_error(r) for r in rows])
+            within = int((errors <= 0.1).sum())
+            cover = sum(bool(r.get("covered", False)) for r in rows)
+            seconds = np.mean([r["seconds"] for r in rows])
+            cells.append(
+                f"{within}/{len(rows)} · {100 * errors.mean():.1f}% · {cover}/{len(rows)} · "
+                f"{seconds:.1f} s"
+            )
+        lines.append(f"| {family} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 

@@ -196,10 +196,11 @@ class EntropicProblem:
         cross-entropy there is low by about ``n_parameters / (2 n)`` (Akaike): each
         entropy goes up by that. The MI moves by the signed sum of its entropies'
         corrections (for Gaussian references the Akaike terms leave ``-dim_x dim_y /
-        (2 n)``, the plug-in Gaussian MI's bias). Every interval is widened by the
-        critics' corrections it contains, unsigned (they are as uncertain as they are
-        large and need not cancel), and by its net Akaike term (a count of parameters,
-        which cancels as it is signed).
+        (2 n)``, the plug-in Gaussian MI's bias). Every interval is widened by its net
+        correction from the critics and its net Akaike term, each unsigned: the joint
+        critic scores on top of the marginal ones
+        (:func:`skmine.critics.joint_on_marginals`), so their optimism is shared and
+        cancels in the MI as it does in its correction.
         """
         terms, divergences, partitions, ess = self._held_out_terms()
         critic = dict.fromkeys(terms, 0.0)  # taken off each entropy
@@ -231,7 +232,7 @@ class EntropicProblem:
             out["mutual_info"] = _corrected(
                 estimate,
                 reference_shift + critic_shift,
-                abs(reference_shift) + sum(critic.values()),
+                abs(reference_shift) + abs(critic_shift),
             )
         out["divergences"] = divergences
         out["log_partition"] = partitions
