@@ -3,8 +3,9 @@
 For each distribution and reference, ``MINEE(reference=...).fit(X)`` is fitted with its
 defaults on ``--n-samples`` draws, ``--seeds`` seeds, and ``entropy_x_`` is compared with
 the exact entropy: ``0.5 log det(2 pi e Sigma)`` for Gaussians, the log-volume for a
-uniform box, ``d`` for ``d`` unit exponentials, the multivariate Student-t's closed form. Prints a markdown table (median estimate, relative error, seconds per fit) and,
-under it, the run's commit, package versions, machine and torch threads.
+uniform box, ``d`` for ``d`` unit exponentials, the multivariate Student-t's closed form.
+Prints a markdown table (median estimate, relative error, seconds per fit) and, under it,
+the run's commit, package versions, machine and torch threads.
 
 Usage: ``python benchmarks/entropy.py [--seeds 3] [--n-samples 5000] [--jobs 2]
 [--references scale-mixture gaussian uniform]``
