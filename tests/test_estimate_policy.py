@@ -202,10 +202,11 @@ def test_the_optimism_correction_changes_the_readout_not_the_training(cls):
         assert torch.equal(a, b)
 
 
-def test_minee_has_no_bias_correction_parameter():
-    assert "bias_correction" not in MINEE().get_params()
+@pytest.mark.parametrize("cls", [MINE, MINEE])
+def test_bias_correction_is_optimism_or_none(cls):
+    assert cls().get_params()["bias_correction"] == "optimism"
     with pytest.raises(InvalidParameterError, match="bias_correction"):
-        MINE(bias_correction=True).fit(X0, Y0)
+        cls(bias_correction=True).fit(X0, Y0)
 
 
 @pytest.fixture(scope="module")
