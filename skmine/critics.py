@@ -604,6 +604,16 @@ def joint_on_marginals(scores: dict[str, Tensor]) -> dict[str, Tensor]:
     block (a shared scale within ``x``) is learnt once, by the block's own critic. Without
     it the joint critic of 10 coordinates fell behind the 5-coordinate critics of the
     shared-scale Student-t, and the MI, their difference, fell with training.
+
+    Parameters
+    ----------
+    scores : dict of str to Tensor
+        Each block's raw scores, keyed ``"xy"``, ``"x"``, ``"y"`` (those present).
+
+    Returns
+    -------
+    dict of str to Tensor
+        The same scores, with ``"xy"`` (when present) plus the marginal blocks' scores.
     """
     if "xy" in scores:
         marginals = [scores[key].detach() for key in ("x", "y") if key in scores]
