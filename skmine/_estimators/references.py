@@ -84,11 +84,18 @@ class GaussianReference:
         eps = torch.randn(n, self.mean.shape[0], generator=generator, device=self.mean.device)
         return self.mean + eps @ self.scale_tril.T
 
-    def log_prob(self, z: Tensor) -> Tensor:
+    def squared_radius(self, z: Tensor) -> Tensor:
+        """Each row's squared Mahalanobis distance from the mean, shape ``(n, 1)``."""
         white = torch.linalg.solve_triangular(self.scale_tril, (z - self.mean).T, upper=False).T
-        log_det = torch.log(torch.diagonal(self.scale_tril)).sum()
-        dim = self.mean.shape[0]
-        return -0.5 * (white**2).sum(dim=1) - log_det - 0.5 * dim * math.log(2 * math.pi)
+        return (white**2).sum(dim=1, keepdim=True)
+
+    def log_normaliser(self) -> float:
+        """``log`` of the density's constant: ``log det(2 pi covariance) / 2``."""
+        log_det = float(torch.log(torch.diagonal(self.scale_tril)).sum())
+        return log_det + 0.5 * self.mean.shape[0] * math.log(2 * math.pi)
+
+    def log_prob(self, z: Tensor) -> Tensor:
+        return -0.5 * self.squared_radius(z)[:, 0] - self.log_normaliser()
 
     @property
     def n_parameters(self) -> int:
@@ -128,9 +135,9 @@ class ScaleMixtureReference:
     EM_ITERATIONS = 200
 
     def __init__(self, mean: Tensor, covariance: Tensor, scales: Tensor, weights: Tensor) -> None:
+        self.shape = GaussianReference(mean, covariance)
         self.mean, self.covariance = mean, covariance
         self.scales, self.weights = scales, weights
-        self.scale_tril = torch.linalg.cholesky(covariance)
 
     @classmethod
     def fit(cls, data: Tensor, margin: float = 0.0) -> ScaleMixtureReference:
@@ -143,10 +150,7 @@ class ScaleMixtureReference:
         reference samples.
         """
         gaussian = GaussianReference.fit(data)
-        white = torch.linalg.solve_triangular(
-            gaussian.scale_tril, (data - gaussian.mean).T, upper=False
-        ).T
-        radius2 = (white**2).sum(dim=1, keepdim=True)
+        radius2 = gaussian.squared_radius(data)
         scales = torch.tensor(cls.SCALES, dtype=data.dtype, device=data.device)
         dim = data.shape[1]
         # log N(z; mean, c S) up to terms shared by all components.
@@ -156,7 +160,10 @@ class ScaleMixtureReference:
             responsibility = torch.softmax(torch.log(weights) + log_component, dim=1)
             weights = responsibility.mean(dim=0)
         gain = float(
-            (torch.logsumexp(torch.log(weights) + log_component, dim=1) - log_component[:, 2]).sum()
+            (
+                torch.logsumexp(torch.log(weights) + log_component, dim=1)
+                - log_component[:, cls.SCALES.index(1.0)]
+            ).sum()
         )
         if gain <= 0.5 * (len(cls.SCALES) - 1) * math.log(data.shape[0]):
             weights = (scales == 1.0).to(data.dtype)
@@ -171,23 +178,19 @@ class ScaleMixtureReference:
             n, self.mean.shape[0], generator=generator, device=device, dtype=self.mean.dtype
         )
         spread = torch.sqrt(self.scales[component])[:, None]
-        return self.mean + spread * (eps @ self.scale_tril.T)
+        return self.mean + spread * (eps @ self.shape.scale_tril.T)
 
     def log_prob(self, z: Tensor) -> Tensor:
-        white = torch.linalg.solve_triangular(self.scale_tril, (z - self.mean).T, upper=False).T
-        radius2 = (white**2).sum(dim=1, keepdim=True)
         dim = self.mean.shape[0]
         log_component = torch.log(self.weights) - 0.5 * dim * torch.log(self.scales)
-        log_component = log_component - radius2 / (2 * self.scales)
-        log_det = torch.log(torch.diagonal(self.scale_tril)).sum()
-        return torch.logsumexp(log_component, dim=1) - log_det - 0.5 * dim * math.log(2 * math.pi)
+        log_component = log_component - self.shape.squared_radius(z) / (2 * self.scales)
+        return torch.logsumexp(log_component, dim=1) - self.shape.log_normaliser()
 
     @property
     def n_parameters(self) -> int:
-        """The mean's and the covariance's free entries (the weights, shared by the joint and
-        its marginals, cancel in the MI)."""
-        dim = self.mean.shape[0]
-        return dim + dim * (dim + 1) // 2
+        """Those of its Gaussian shape (the weights, shared by the joint and its marginals,
+        cancel in the MI)."""
+        return self.shape.n_parameters
 
     def marginal(self, columns: slice) -> ScaleMixtureReference:
         """The same mixture of the columns' Gaussians (a scale mixture's exact marginal)."""
