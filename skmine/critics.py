@@ -30,6 +30,7 @@ ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
     "relu": nn.ReLU,
     "elu": nn.ELU,
     "gelu": nn.GELU,
+    "silu": nn.SiLU,
     "tanh": nn.Tanh,
     "logistic": nn.Sigmoid,
     "softplus": nn.Softplus,
@@ -156,7 +157,7 @@ class BatchedConcatCritic(nn.Module):
             b = torch.empty(n_critics, 1, fan_out).uniform_(-bound, bound, generator=generator)
             self.weights.append(nn.Parameter(w))
             self.biases.append(nn.Parameter(b))
-        self.act = ACTIVATIONS[activation]()
+        self.act = _in_place(ACTIVATIONS[activation])
         self.activation = activation
         # Per-critic switch of the radial inputs (None: all on); see stack_variants.
         self.register_buffer("radial_mask", None)
@@ -253,6 +254,15 @@ class BatchedConcatCritic(nn.Module):
                 radial = radial * self.radial_mask[:, None, None]
             h = h + radial
         return h
+
+
+def _in_place(activation: Callable[[], nn.Module]) -> nn.Module:
+    """The activation overwriting its input where it can (the hidden pre-activations are
+    needed by nothing else): saves an allocation and a pass over memory per layer."""
+    module = activation()
+    if hasattr(module, "inplace"):
+        module.inplace = True
+    return module
 
 
 def _affine(bias: Tensor | None, inputs: Tensor, weight: Tensor) -> Tensor:

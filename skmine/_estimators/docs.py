@@ -14,8 +14,8 @@ COMMON_ENTRIES = {
         Hidden widths of the default critic, an MLP on the concatenation ``[x, y]``; an int
         is one hidden layer, as in :class:`~sklearn.neural_network.MLPRegressor`.
 """,
-    "activation": """    activation : {"relu", "elu", "gelu", "tanh", "logistic", "softplus"}, \
-default={default}
+    "activation": """    activation : {"relu", "elu", "gelu", "silu", "tanh", "logistic", \
+"softplus"}, default={default}
         Activation of the default critic.
 """,
     "critic": """    critic : callable, default={default}
