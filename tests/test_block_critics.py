@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from skmine._engine.problems.entropic import reference_variance
-from skmine.critics import BlockCritics
+from skmine.critics import ACTIVATIONS, BatchedConcatCritic, BlockCritics
 from skmine.objectives import log_mean_exp
 
 BLOCKS = {"xy": slice(0, 5), "x": slice(0, 2), "y": slice(2, 5)}
@@ -54,3 +54,20 @@ def test_reference_variance_matches_the_spread_of_the_partition_term():
     influence = m * torch.softmax(values, dim=1) - 1.0
     predicted = reference_variance(influence).mean().item()
     assert partitions.var().item() == pytest.approx(predicted, rel=0.2)
+
+
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+def test_batched_critics_in_place_activation_matches_the_plain_layers(activation):
+    critic = BatchedConcatCritic(3, 2, 1, (8, 8), activation, torch.Generator().manual_seed(0))
+    x = torch.randn(3, 50, 2, requires_grad=True)
+    y = torch.randn(3, 50, 1)
+    scores = critic(x, y)
+    scores.sum().backward()
+    # The same network with a fresh (out-of-place) activation module.
+    h = torch.cat([x, y], dim=-1)
+    act = ACTIVATIONS[activation]()
+    for k, (w, b) in enumerate(zip(critic.weights, critic.biases, strict=True)):
+        h = torch.baddbmm(b, act(h) if k else h, w)
+    expected_grad = torch.autograd.grad(h.sum(), x)[0]
+    torch.testing.assert_close(scores, h.squeeze(-1))
+    torch.testing.assert_close(x.grad, expected_grad)
