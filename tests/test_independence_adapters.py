@@ -136,3 +136,12 @@ def test_tigramite_adapter_refuses_what_it_cannot_do(kwargs, message):
 
     with pytest.raises(ValueError, match=message):
         NeuralCMI(**kwargs)
+
+
+def test_tigramite_adapter_refuses_a_null_distribution_of_its_value():
+    pytest.importorskip("tigramite")
+    from skmine.independence.tigramite import NeuralCMI
+
+    array, xyz = np.zeros((2, 10)), np.array([0, 1])
+    with pytest.raises(ValueError, match="held-out bound, not of the value"):
+        NeuralCMI().get_shuffle_significance(array, xyz, 0.0, return_null_dist=True)

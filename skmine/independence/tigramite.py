@@ -119,8 +119,9 @@ class NeuralCMI(CondIndTest):
         value : float
             The test's value (unused: the p-value comes from the same test).
         return_null_dist : bool, default=False
-            Not available: the null distribution is of the frozen critic's held-out bound,
-            not of the value.
+            Must be ``False``: the test's null distribution is of the frozen critic's
+            held-out bound, not of the value, and comparing the two would mislead
+            (:func:`~skmine.independence.ci_test` returns it with the bound it belongs to).
         data_type : ndarray, optional
             Ignored.
 
@@ -130,9 +131,10 @@ class NeuralCMI(CondIndTest):
             The p-value.
         """
         if return_null_dist:
-            raise NotImplementedError(
-                "NeuralCMI's null distribution is of its critic's held-out bound; use "
-                "skmine.independence.ci_test for it"
+            raise ValueError(
+                "return_null_dist=True: NeuralCMI's null distribution is of its critic's "
+                "held-out bound, not of the value; skmine.independence.ci_test returns it "
+                "with the bound it belongs to"
             )
         pvalue = self._pvalues.pop(_key(array, xyz), None)
         return self._run(array, xyz).pvalue if pvalue is None else pvalue
