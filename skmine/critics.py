@@ -215,13 +215,14 @@ class BatchedConcatCritic(nn.Module):
         Tensor of shape (n_critics, n)
             Each critic's value for each row.
         """
-        w0, b0 = self.weights[0], self.biases[0]
+        # Iterated once: slicing a ParameterList builds a new module on every call.
+        (w0, b0), *hidden = zip(self.weights, self.biases, strict=True)
         if y.ndim == 3:
             # Inputs per critic: the first layer is one batched product of all of them.
             h = torch.baddbmm(b0, self._first_layer_inputs(x, y), w0)
         else:
-            h = self._first_layer_shared_y(x, y)
-        for w, b in zip(self.weights[1:], self.biases[1:], strict=True):
+            h = self._first_layer_shared_y(x, y, w0, b0)
+        for w, b in hidden:
             h = torch.baddbmm(b, self.act(h), w)
         return h.squeeze(-1)
 
@@ -238,10 +239,9 @@ class BatchedConcatCritic(nn.Module):
             parts.append(radial)
         return torch.cat(parts, dim=-1)
 
-    def _first_layer_shared_y(self, x: Tensor, y: Tensor) -> Tensor:
+    def _first_layer_shared_y(self, x: Tensor, y: Tensor, w0: Tensor, b0: Tensor) -> Tensor:
         """The first layer for a ``y`` of shape ``(n, dim_y)`` that every critic shares: an
         x part and a y part, so that y is not copied once per critic before the product."""
-        w0, b0 = self.weights[0], self.biases[0]
         dim_xy = self.dim_x + self.dim_y
         h = _affine(b0, x, w0[:, : self.dim_x])
         if y.shape[-1]:
