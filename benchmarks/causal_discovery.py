@@ -176,7 +176,9 @@ def main(argv: list[str] | None = None) -> int:
     lines = summarise(rows)
     print("\n".join(lines))
     header = (
-        f"`python benchmarks/causal_discovery.py --datasets {args.datasets} --n {args.n}`; "
+        f"`python benchmarks/causal_discovery.py --datasets {args.datasets} --n {args.n}"
+        f"{' --methods ' + ' '.join(args.methods) if args.methods != METHODS else ''}"
+        f"{' --output ' + args.output if args.output != 'causal_discovery' else ''}`; "
         f"{environment_line(env)} One PC run at a time; alpha = {ALPHA}; the SEM's 8 edges "
         f"over 7 variables: {', '.join('-'.join(e) for e in sorted(EDGES))}."
     )

@@ -1,4 +1,4 @@
-"""Size and power of ``skmine.independence.ci_test`` against partial correlation (Fisher z).
+"""Size and power of ``skmine.independence.ci_test`` against KCI and partial correlation.
 
 Null models (X and Y independent given Z; only Z's first coordinate matters, the others are
 distractors) and their dependent versions, for the given n, dimensions of Z and data sets
@@ -8,12 +8,16 @@ per cell, two tests at a time with one torch thread each:
 - ``post-nonlinear``: X = tanh(Z1 + 0.5 e), Y = (Z1 + 0.5 e')^3 / 3 (+ 0.5 X inside the cube);
 - ``linear``: X = Z1 + e, Y = Z1 + e' (+ 0.3 X).
 
-Prints the rejection rate at alpha = 0.05 per cell (size under the null, power otherwise),
-the mean p-value under the null and the median seconds per test, and writes
+``--effect`` scales the dependent versions' coefficients of X (weaker dependence, for power).
+
+Prints the rejection rate at alpha = 0.05 per cell (size under the null, power otherwise) of
+``ci_test`` (defaults), KCI (causal-learn's defaults; with ``--kci``, which needs the
+``causal`` extra) and partial correlation (Fisher z), the mean p-value of ``ci_test`` under
+the null and the median seconds per test, and writes
 ``benchmarks/results/ci_test_size.{json,md,png}`` (p-value histograms under the null) with
 the commit, versions, machine and threads::
 
-    python benchmarks/ci_test_size.py --datasets 40 --dims 1 5 --n 1000
+    python benchmarks/ci_test_size.py --datasets 40 --dims 1 5 --n 1000 --kci
 """
 
 from __future__ import annotations
@@ -32,19 +36,21 @@ ALPHA = 0.05
 MODELS = ["confounded", "post-nonlinear", "linear"]
 
 
-def sample(model: str, n: int, dim_z: int, seed: int, dependent: bool):
+def sample(model: str, n: int, dim_z: int, seed: int, dependent: bool, effect: float = 1.0):
+    """One data set; ``effect`` scales the dependence of the dependent versions."""
     rng = np.random.default_rng(seed)
+    strength = effect if dependent else 0.0
     z = rng.normal(size=(n, dim_z))
     e1, e2 = rng.normal(size=n), rng.normal(size=n)
     if model == "confounded":
         x = 2 * np.tanh(z[:, 0]) + 0.5 * e1
-        y = np.sin(2 * z[:, 0]) + z[:, 0] + 0.5 * e2 + (0.3 * x if dependent else 0.0)
+        y = np.sin(2 * z[:, 0]) + z[:, 0] + 0.5 * e2 + 0.3 * strength * x
     elif model == "post-nonlinear":
         x = np.tanh(z[:, 0] + 0.5 * e1)
-        y = (z[:, 0] + 0.5 * e2 + (0.5 * x if dependent else 0.0)) ** 3 / 3
+        y = (z[:, 0] + 0.5 * e2 + 0.5 * strength * x) ** 3 / 3
     else:
         x = z[:, 0] + e1
-        y = z[:, 0] + e2 + (0.3 * x if dependent else 0.0)
+        y = z[:, 0] + e2 + 0.3 * strength * x
     return x, y, z
 
 
@@ -60,36 +66,53 @@ def fisher_z(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> float:
     return float(2 * stats.norm.sf(abs(statistic)))
 
 
-def run(model: str, n: int, dim_z: int, seed: int, dependent: bool) -> dict:
+def kci(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> tuple[float, float]:
+    """causal-learn's KCI p-value with its defaults, and its seconds."""
+    from causallearn.utils.cit import CIT
+
+    data = np.column_stack([x, y, z])
+    start = time.perf_counter()
+    pvalue = CIT(data, "kci")(0, 1, list(range(2, data.shape[1])))
+    return float(pvalue), time.perf_counter() - start
+
+
+def run(
+    model: str, n: int, dim_z: int, seed: int, dependent: bool, effect: float, with_kci: bool
+) -> dict:
     import torch
 
     torch.set_num_threads(1)
     from skmine.independence import ci_test
 
     warnings.simplefilter("ignore")
-    x, y, z = sample(model, n, dim_z, seed, dependent)
+    x, y, z = sample(model, n, dim_z, seed, dependent, effect)
     start = time.perf_counter()
     result = ci_test(x, y, z, random_state=seed)
     seconds = time.perf_counter() - start
-    return {
+    row = {
         "model": model,
         "n": n,
         "dim_z": dim_z,
         "seed": seed,
         "dependent": dependent,
+        "effect": effect,
         "pvalue": result.pvalue,
         "statistic": result.statistic,
         "ci": list(result.confidence_interval),
         "seconds": seconds,
         "fisher_z": fisher_z(x, y, z),
     }
+    if with_kci:
+        row["kci"], row["kci_seconds"] = kci(x, y, z)
+    return row
 
 
 def summarise(rows: list[dict]) -> list[str]:
     lines = [
-        "| model | n | dim Z | data sets | size: ci_test | size: Fisher z | mean p (null) "
-        "| power: ci_test | power: Fisher z | median s / test |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| model | n | dim Z | data sets | size: ci_test | size: KCI | size: Fisher z "
+        "| mean p (null) | power: ci_test | power: KCI | power: Fisher z | median s / test "
+        "| median s / KCI test |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     cells = sorted({(r["model"], r["n"], r["dim_z"]) for r in rows}, key=str)
     for model, n, dim_z in cells:
@@ -98,13 +121,17 @@ def summarise(rows: list[dict]) -> list[str]:
         dep = [r for r in cell if r["dependent"]]
 
         def rate(group, key):
-            return np.mean([r[key] <= ALPHA for r in group]) if group else float("nan")
+            values = [r[key] <= ALPHA for r in group if key in r]
+            return f"{np.mean(values):.3f}" if values else "-"
 
+        kci_seconds = [r["kci_seconds"] for r in cell if "kci_seconds" in r]
         lines.append(
-            f"| {model} | {n:,} | {dim_z} | {len(null)} | {rate(null, 'pvalue'):.3f} | "
-            f"{rate(null, 'fisher_z'):.3f} | {np.mean([r['pvalue'] for r in null]):.2f} | "
-            f"{rate(dep, 'pvalue'):.3f} | {rate(dep, 'fisher_z'):.3f} | "
-            f"{np.median([r['seconds'] for r in cell]):.1f} |"
+            f"| {model} | {n:,} | {dim_z} | {len(null)} | {rate(null, 'pvalue')} | "
+            f"{rate(null, 'kci')} | {rate(null, 'fisher_z')} | "
+            f"{np.mean([r['pvalue'] for r in null]):.2f} | {rate(dep, 'pvalue')} | "
+            f"{rate(dep, 'kci')} | {rate(dep, 'fisher_z')} | "
+            f"{np.median([r['seconds'] for r in cell]):.1f} | "
+            f"{f'{np.median(kci_seconds):.1f}' if kci_seconds else '-'} |"
         )
     return lines
 
@@ -137,11 +164,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dims", nargs="+", type=int, default=[1, 5])
     parser.add_argument("--n", nargs="+", type=int, default=[1000])
     parser.add_argument("--models", nargs="+", default=MODELS, choices=MODELS)
+    parser.add_argument("--effect", type=float, default=1.0, help="scales the dependence")
+    parser.add_argument("--kci", action="store_true", help="also run causal-learn's KCI")
     parser.add_argument("--output", default="ci_test_size")
     args = parser.parse_args(argv)
     env = environment(1, jobs=JOBS)
     units = [
-        (model, n, dim_z, seed, dependent)
+        (model, n, dim_z, seed, dependent, args.effect, args.kci)
         for model in args.models
         for n in args.n
         for dim_z in args.dims
@@ -155,7 +184,9 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(lines))
     header = (
         f"`python benchmarks/ci_test_size.py --datasets {args.datasets} --dims "
-        f"{' '.join(map(str, args.dims))} --n {' '.join(map(str, args.n))}`; "
+        f"{' '.join(map(str, args.dims))} --n {' '.join(map(str, args.n))}"
+        f"{f' --effect {args.effect}' if args.effect != 1.0 else ''}"
+        f"{' --kci' if args.kci else ''}`; "
         f"{environment_line(env)}. Two tests at a time, one torch thread each. alpha = {ALPHA}."
     )
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -39,11 +39,14 @@ def _confounded(n, seed, effect):
     return x, y, z
 
 
-def test_detects_conditional_dependence_and_estimates_it():
+def test_detects_conditional_dependence_and_estimates_it_with_the_default_critics():
     x, y, z = _confounded(1000, 0, effect=0.5)
     # Given z, x and y are jointly Gaussian: var(x|z) = 0.25, cov = 0.125, var(y|z) = 0.3125.
     truth = -0.5 * np.log(1 - 0.125**2 / (0.25 * 0.3125))
-    result = ci_test(x, y, z, random_state=0, estimator_params=FAST, n_permutations=50)
+    result = ci_test(x, y, z, random_state=0, n_permutations=50)
+    joint = result.estimator.joint_estimator_
+    assert (joint.n_folds_, joint.hidden_layer_sizes, joint.n_iter_no_change) == (2, (64, 64), 1)
+    assert not joint.radial_features
     assert result.pvalue == pytest.approx(1 / 51)
     low, high = result.confidence_interval
     assert 0.3 * truth < result.statistic < 1.3 * truth
