@@ -5,11 +5,10 @@ Runs :func:`skmine.independence.ci_test` (``random_state=0``) with each given
 the Gaussian chain and CCMI model I (closed-form conditional MI: the statistic's relative
 error and whether its interval covers), and the confounded and post-non-linear models of
 ``ci_test_size.py``, null and dependent with their dependence scaled by ``--effect`` (the
-p-value). One test at a time with torch's
-default threads. Prints each test and a summary per setting (median seconds per test, mean
-absolute relative error, intervals covering, rejections at alpha = 0.05 under the
-dependence and under the null), and writes ``benchmarks/results/<output>.{md,json}`` with
-the commit, versions, machine and threads::
+p-value). One test at a time with torch's default threads. Prints each test and a summary
+per setting (median seconds per test, mean absolute relative error, intervals covering,
+rejections at alpha = 0.05 under the dependence and under the null), and writes
+``benchmarks/results/<output>.{md,json}`` with the commit, versions, machine and threads::
 
     python benchmarks/ci_test_settings.py \\
         --setting 'before={"hidden_layer_sizes": [64, 64, 64, 64], "n_iter_no_change": 2}' \\
