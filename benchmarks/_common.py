@@ -133,3 +133,14 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> s
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def write_result(name: str, text: str, env: dict, rows: list, **extra: object) -> None:
+    """Write ``benchmarks/results/<name>.md`` (``text``) and ``<name>.json``.
+
+    The JSON record holds the run's environment, any ``extra`` fields and the rows.
+    """
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{name}.md").write_text(text + "\n")
+    record = {"environment": env, **extra, "rows": rows}
+    (RESULTS / f"{name}.json").write_text(json.dumps(record, indent=1))

@@ -19,12 +19,11 @@ Run it on an otherwise idle machine: the seconds are fit times.
 from __future__ import annotations
 
 import argparse
-import json
 import time
 import warnings
 
 import numpy as np
-from _common import RESULTS, environment, environment_line, finish, markdown_table
+from _common import environment, environment_line, finish, markdown_table, write_result
 
 # a -> b, a -> c, b -> d, c -> d, d -> e, c -> f, e -> g, f -> g
 NAMES = ["a", "b", "c", "d", "e", "f", "g"]
@@ -182,11 +181,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{environment_line(env)} One PC run at a time; alpha = {ALPHA}; the SEM's 8 edges "
         f"over 7 variables: {', '.join('-'.join(e) for e in sorted(EDGES))}."
     )
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"{args.output}.md").write_text(header + "\n\n" + "\n".join(lines) + "\n")
-    (RESULTS / f"{args.output}.json").write_text(
-        json.dumps({"environment": env, "rows": rows}, indent=1)
-    )
+    write_result(args.output, header + "\n\n" + "\n".join(lines), env, rows)
     return 0
 
 

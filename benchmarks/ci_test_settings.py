@@ -25,7 +25,7 @@ import time
 import warnings
 
 import numpy as np
-from _common import RESULTS, environment, environment_line, finish, markdown_table
+from _common import environment, environment_line, finish, markdown_table, write_result
 from ci_test_size import sample
 
 ALPHA = 0.05
@@ -132,11 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{' '.join(map(str, args.seeds))} --effect {args.effect}`. {environment_line(env)} "
         "One test at a time."
     )
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"{args.output}.md").write_text(intro + "\n\n" + text + "\n")
-    (RESULTS / f"{args.output}.json").write_text(
-        json.dumps({"environment": env, "settings": settings, "rows": rows}, indent=1)
-    )
+    write_result(args.output, intro + "\n\n" + text, env, rows, settings=settings)
     return 0
 
 

@@ -23,12 +23,11 @@ the commit, versions, machine and threads::
 from __future__ import annotations
 
 import argparse
-import json
 import time
 import warnings
 
 import numpy as np
-from _common import RESULTS, environment, environment_line, finish, png_metadata
+from _common import RESULTS, environment, environment_line, finish, png_metadata, write_result
 from joblib import Parallel, delayed, parallel_config
 
 JOBS = 2
@@ -189,11 +188,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{' --kci' if args.kci else ''}`; "
         f"{environment_line(env)}. Two tests at a time, one torch thread each. alpha = {ALPHA}."
     )
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"{args.output}.md").write_text(header + "\n\n" + "\n".join(lines) + "\n")
-    (RESULTS / f"{args.output}.json").write_text(
-        json.dumps({"environment": env, "rows": rows}, indent=1)
-    )
+    write_result(args.output, header + "\n\n" + "\n".join(lines), env, rows)
     plot(rows, env, RESULTS / f"{args.output}.png")
     return 0
 

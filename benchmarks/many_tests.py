@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import time
 import warnings
 
 import numpy as np
-from _common import RESULTS, environment, environment_line, finish, markdown_table
+from _common import environment, environment_line, finish, markdown_table, write_result
 from causal_discovery import sem
 
 
@@ -66,12 +65,8 @@ def main(argv: list[str] | None = None) -> int:
         f"tests `(x, y | z)` on one data set of the SEM of `causal_discovery.py`. "
         f"{environment_line(env)}"
     )
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"{args.output}.md").write_text(intro + "\n\n" + text + "\n")
     records = [{"run": label, "seconds": s, "pvalues": p} for label, s, p in rows]
-    (RESULTS / f"{args.output}.json").write_text(
-        json.dumps({"environment": env, "queries": queries, "rows": records}, indent=1)
-    )
+    write_result(args.output, intro + "\n\n" + text, env, records, queries=queries)
     return 0
 
 
