@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shlex
 import subprocess
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -144,3 +146,12 @@ def write_result(name: str, text: str, env: dict, rows: list, **extra: object) -
     (RESULTS / f"{name}.md").write_text(text + "\n")
     record = {"environment": env, **extra, "rows": rows}
     (RESULTS / f"{name}.json").write_text(json.dumps(record, indent=1))
+
+
+def command_line(script: str, argv: Sequence[str] | None = None) -> str:
+    """The command that ran a benchmark, as its record states it.
+
+    ``argv`` is what the script's ``main`` parsed (``None``: the process's arguments).
+    """
+    args = sys.argv[1:] if argv is None else list(argv)
+    return shlex.join(["python", f"benchmarks/{script}", *args])

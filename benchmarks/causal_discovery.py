@@ -23,7 +23,14 @@ import time
 import warnings
 
 import numpy as np
-from _common import environment, environment_line, finish, markdown_table, write_result
+from _common import (
+    command_line,
+    environment,
+    environment_line,
+    finish,
+    markdown_table,
+    write_result,
+)
 
 # a -> b, a -> c, b -> d, c -> d, d -> e, c -> f, e -> g, f -> g
 NAMES = ["a", "b", "c", "d", "e", "f", "g"]
@@ -175,9 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     lines = summarise(rows)
     print("\n".join(lines))
     header = (
-        f"`python benchmarks/causal_discovery.py --datasets {args.datasets} --n {args.n}"
-        f"{' --methods ' + ' '.join(args.methods) if args.methods != METHODS else ''}"
-        f"{' --output ' + args.output if args.output != 'causal_discovery' else ''}`; "
+        f"`{command_line('causal_discovery.py', argv)}`; "
         f"{environment_line(env)} One PC run at a time; alpha = {ALPHA}; the SEM's 8 edges "
         f"over 7 variables: {', '.join('-'.join(e) for e in sorted(EDGES))}."
     )

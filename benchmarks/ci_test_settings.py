@@ -25,7 +25,14 @@ import time
 import warnings
 
 import numpy as np
-from _common import environment, environment_line, finish, markdown_table, write_result
+from _common import (
+    command_line,
+    environment,
+    environment_line,
+    finish,
+    markdown_table,
+    write_result,
+)
 from ci_test_size import sample
 
 ALPHA = 0.05
@@ -126,10 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     finish(env)
     text = summarise(rows, settings)
     print(text)
-    command = " ".join(f"--setting '{label}={json.dumps(p)}'" for label, p in settings.items())
     intro = (
-        f"`python benchmarks/ci_test_settings.py {command} --seeds "
-        f"{' '.join(map(str, args.seeds))} --effect {args.effect}`. {environment_line(env)} "
+        f"`{command_line('ci_test_settings.py', argv)}`. {environment_line(env)} "
         "One test at a time."
     )
     write_result(args.output, intro + "\n\n" + text, env, rows, settings=settings)

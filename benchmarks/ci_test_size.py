@@ -27,7 +27,15 @@ import time
 import warnings
 
 import numpy as np
-from _common import RESULTS, environment, environment_line, finish, png_metadata, write_result
+from _common import (
+    RESULTS,
+    command_line,
+    environment,
+    environment_line,
+    finish,
+    png_metadata,
+    write_result,
+)
 from joblib import Parallel, delayed, parallel_config
 
 JOBS = 2
@@ -182,10 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     lines = summarise(rows)
     print("\n".join(lines))
     header = (
-        f"`python benchmarks/ci_test_size.py --datasets {args.datasets} --dims "
-        f"{' '.join(map(str, args.dims))} --n {' '.join(map(str, args.n))}"
-        f"{f' --effect {args.effect}' if args.effect != 1.0 else ''}"
-        f"{' --kci' if args.kci else ''}`; "
+        f"`{command_line('ci_test_size.py', argv)}`; "
         f"{environment_line(env)}. Two tests at a time, one torch thread each. alpha = {ALPHA}."
     )
     write_result(args.output, header + "\n\n" + "\n".join(lines), env, rows)

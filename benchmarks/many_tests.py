@@ -20,7 +20,14 @@ import time
 import warnings
 
 import numpy as np
-from _common import environment, environment_line, finish, markdown_table, write_result
+from _common import (
+    command_line,
+    environment,
+    environment_line,
+    finish,
+    markdown_table,
+    write_result,
+)
 from causal_discovery import sem
 
 
@@ -61,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     text = markdown_table(header, table)
     print(text)
     intro = (
-        f"`python benchmarks/many_tests.py --tests {args.tests} --n {args.n}`: {len(queries)} "
+        f"`{command_line('many_tests.py', argv)}`: {len(queries)} "
         f"tests `(x, y | z)` on one data set of the SEM of `causal_discovery.py`. "
         f"{environment_line(env)}"
     )
