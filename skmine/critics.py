@@ -568,17 +568,20 @@ class BlockCritics(nn.Module):
 
         Parameters
         ----------
-        rows : Tensor of shape (n_critics, n, width)
-            The joint rows, per critic.
+        rows : Tensor of shape (n_critics, n, width) or (n_blocks, n_critics, n, width)
+            The joint rows, per critic; with a leading axis, each block's own rows (in the
+            order of ``block_names``).
 
         Returns
         -------
         dict of str to Tensor of shape (n_critics, n)
             Each block's scores, by block name.
         """
-        k, n, width = rows.shape
+        if rows.dim() == 3:
+            rows = rows.unsqueeze(0)
+        k, n, width = rows.shape[1:]
         blocks = len(self.block_names)
-        masked = (rows.unsqueeze(0) * self.mask).reshape(blocks * k, n, width)
+        masked = (rows * self.mask).reshape(blocks * k, n, width)
         split = self.dim_x
         values = self.net(masked[..., :split], masked[..., split:]).reshape(blocks, k, n)
         return joint_on_marginals(dict(zip(self.block_names, values, strict=True)))
@@ -596,12 +599,17 @@ class SeparateBlockCritics(nn.ModuleDict):
         return list(self.keys())
 
     def forward(self, rows: Tensor) -> dict[str, Tensor]:
+        per_block = rows.unbind(0) if rows.dim() == 4 else [rows] * len(self)
         return joint_on_marginals(
             {
-                key: critic(rows[..., self.blocks[key]], rows[..., :0])
-                for key, critic in self.items()
+                key: critic(block_rows[..., self.blocks[key]], block_rows[..., :0])
+                for (key, critic), block_rows in zip(self.items(), per_block, strict=True)
             }
         )
+
+
+# Blocks of all the columns, scored on top of the marginal blocks (joint_on_marginals).
+JOINT_BLOCKS = ("xy", "xy_product")
 
 
 def joint_on_marginals(scores: dict[str, Tensor]) -> dict[str, Tensor]:
@@ -618,16 +626,19 @@ def joint_on_marginals(scores: dict[str, Tensor]) -> dict[str, Tensor]:
     Parameters
     ----------
     scores : dict of str to Tensor
-        Each block's raw scores, keyed ``"xy"``, ``"x"``, ``"y"`` (those present).
+        Each block's raw scores, keyed ``"xy"``, ``"xy_product"``, ``"x"``, ``"y"`` (those
+        present; ``"xy_product"`` is a second critic of ``(x, y)``, against another
+        reference).
 
     Returns
     -------
     dict of str to Tensor
-        The same scores, with ``"xy"`` (when present) plus the marginal blocks' scores.
+        The same scores, with each joint block's (when present) plus the marginal blocks'.
     """
-    if "xy" in scores:
-        marginals = [scores[key].detach() for key in ("x", "y") if key in scores]
-        scores = {**scores, "xy": scores["xy"] + sum(marginals)}
+    joints = [key for key in JOINT_BLOCKS if key in scores]
+    if joints:
+        marginals = sum(scores[key].detach() for key in ("x", "y") if key in scores)
+        scores = {**scores, **{key: scores[key] + marginals for key in joints}}
     return scores
 
 

@@ -20,6 +20,12 @@ from ..readout import Estimate, combine, mean_statistics, pooled_mean
 
 EVAL_REFERENCE_SAMPLES = 65_536
 MIN_EFFECTIVE_REFERENCE_SAMPLES = 100.0
+# The second critic of (x, y), against the product of the references of x and y.
+PRODUCT = "xy_product"
+# Its joint entropy is reported when it is below the joint reference's by more than this
+# many standard errors of their paired difference (the lead that ends the race between
+# MINE's critic variants).
+PRODUCT_SELECTION_Z = 3.0
 
 
 def effective_sample_size(log_weights: Tensor) -> Tensor:
@@ -32,15 +38,21 @@ class EntropicProblem:
 
     Every variable is a block of columns of the joint rows ``[x, y]``: ``x`` the first
     ``dim_x``, ``y`` the rest, ``xy`` all. One draw of the joint reference serves the three
-    critics (the references of ``x`` and ``y`` are its marginals).
+    critics (the references of ``x`` and ``y`` are its marginals). With a reference
+    ``"xy_product"`` (the product of those of ``x`` and ``y``), a second critic of ``(x, y)``
+    is trained against it, on the same draw with its ``y`` part shifted by one row (so every
+    row pairs independent draws), and the lower of the two joint-entropy bounds is kept
+    (see :meth:`estimates`).
 
     Parameters
     ----------
     critics : nn.Module
         ``critics(rows)`` on ``(n_critics, n, width)`` joint rows returns a dict of
         ``(n_critics, n)`` scores, keyed by the variables among ``"xy"``, ``"x"``, ``"y"``
-        that have a critic (see :func:`skmine.critics.make_block_critics`); a variable
-        without one has divergence 0 from its reference.
+        (and ``"xy_product"``) that have a critic (see
+        :func:`skmine.critics.make_block_critics`); a variable without one has divergence 0
+        from its reference. With ``"xy_product"`` it takes ``(n_blocks, n_critics, n,
+        width)`` rows, each block its own, in the order of ``critics.block_names``.
     references : dict
         Reference distribution per key in ``("xy", "x", "y")``; those of ``"x"`` and ``"y"``
         must be the marginals of that of ``"xy"``. ``"y"`` may be a label reference.
@@ -82,9 +94,12 @@ class EntropicProblem:
         self.references = references
         self.layout = layout
         dim_x = x.shape[1]
+        self.dim_x = dim_x
         self.columns = {"x": slice(0, dim_x)}
         if "y" in references:
             self.columns.update(xy=slice(0, None), y=slice(dim_x, None))
+            if PRODUCT in references:
+                self.columns[PRODUCT] = slice(0, None)
         self.top = "xy" if "xy" in self.columns else "x"
         self.rows = torch.cat([x, y], dim=1) if self.top == "xy" else x
         self.batch_size = batch_size
@@ -99,8 +114,9 @@ class EntropicProblem:
         self.cross_entropy = {}
         for key, columns in self.columns.items():
             value = -references[key].log_prob(self.rows[:, columns])
-            if key in log_jacobian:
-                value = value - log_jacobian[key].to(value)
+            jacobian_key = "xy" if key == PRODUCT else key
+            if jacobian_key in log_jacobian:
+                value = value - log_jacobian[jacobian_key].to(value)
             self.cross_entropy[key] = value
 
     def _reference_sample(self, per_critic: int) -> Tensor:
@@ -108,15 +124,36 @@ class EntropicProblem:
         flat = self.references[self.top].sample(self.layout.n_critics * per_critic, self.generator)
         return flat.reshape(self.layout.n_critics, per_critic, -1)
 
-    def _critic_values(self, rows: Tensor) -> dict[str, Tensor]:
-        """Each critic's scores on ``(n_critics, n, width)`` joint rows."""
-        return self.module(rows)
+    def _product_sample(self, reference: Tensor) -> Tensor:
+        """Draws of the product reference from ``(n_critics, n, width)`` joint draws.
+
+        Their ``y`` part is shifted by one row, so that every row pairs two independent
+        draws of the joint reference: a draw of the product of its marginals.
+        """
+        split = self.dim_x
+        return torch.cat([reference[..., :split], reference[..., split:].roll(1, 1)], -1)
+
+    def _critic_values(
+        self, data: Tensor, reference: Tensor, product: Tensor | None = None
+    ) -> dict[str, Tensor]:
+        """Each critic's scores on ``(n_critics, n, width)`` data rows, then reference rows.
+
+        The critic against the product reference sees ``product`` in place of
+        ``reference`` (by default, :meth:`_product_sample` of it).
+        """
+        rows = torch.cat([data, reference], dim=1)
+        if PRODUCT not in self.columns:
+            return self.module(rows)
+        product = self._product_sample(reference) if product is None else product
+        product_rows = torch.cat([data, product], dim=1)
+        names = self.module.block_names
+        return self.module(torch.stack([product_rows if k == PRODUCT else rows for k in names]))
 
     def training_loss(self) -> tuple[Tensor, Tensor]:
         index = self.layout.sample_training(self.batch_size, self.generator)
         n_data = self.batch_size
         reference = self._reference_sample(self.batch_size * self.reference_size)
-        values = self._critic_values(torch.cat([self.rows[index], reference], dim=1))
+        values = self._critic_values(self.rows[index], reference)
         objective = 0.0
         entropies = {}
         for key in self.columns:
@@ -129,7 +166,10 @@ class EntropicProblem:
             else:
                 entropies[key] = cross_entropy
         if "xy" in entropies:
-            shown = entropies["x"] + entropies["y"] - entropies["xy"]
+            joint = entropies["xy"]
+            if PRODUCT in entropies:
+                joint = torch.minimum(joint, entropies[PRODUCT])
+            shown = entropies["x"] + entropies["y"] - joint
         else:
             shown = entropies["x"]
         return -objective, shown.mean()
@@ -146,11 +186,20 @@ class EntropicProblem:
         """
         layout = self.layout if layout is None else layout
         mask = layout.held_out_mask
-        n_held = layout.held_out.shape[1]
-        rows = torch.cat([self.rows[layout.held_out], self.eval_reference], 1)
+        held_out = self.rows[layout.held_out]
+        n_held = held_out.shape[1]
         chunk = max(1, EVAL_CHUNK // (layout.n_critics * len(self.columns)))
-        starts = range(0, rows.shape[1], chunk)
-        parts = [self._critic_values(rows[:, s : s + chunk]) for s in starts]
+        parts = [
+            self._critic_values(held_out[:, s : s + chunk], self.eval_reference[:, :0])
+            for s in range(0, n_held, chunk)
+        ]
+        reference, product = self.eval_reference, self._product_sample(self.eval_reference)
+        parts += [
+            self._critic_values(
+                held_out[:, :0], reference[:, s : s + chunk], product[:, s : s + chunk]
+            )
+            for s in range(0, reference.shape[1], chunk)
+        ]
         values = {key: torch.cat([part[key] for part in parts], 1) for key in parts[0]}
         n_reference = self.eval_reference.shape[1]
         terms = {}
@@ -201,6 +250,12 @@ class EntropicProblem:
         critic scores on top of the marginal ones
         (:func:`skmine.critics.joint_on_marginals`), so their optimism is shared and
         cancels in the MI as it does in its correction.
+
+        With a critic against the product reference, both joint entropies are upper bounds
+        (a cross-entropy less a lower bound on a divergence), and the MI uses the lower:
+        the product's when it is below the joint reference's by more than
+        ``PRODUCT_SELECTION_Z`` standard errors of their paired difference (the same
+        held-out samples), which ``"joint_key"`` names.
         """
         terms, divergences, partitions, ess = self._held_out_terms()
         critic = dict.fromkeys(terms, 0.0)  # taken off each entropy
@@ -222,7 +277,9 @@ class EntropicProblem:
                 estimate, akaike[key] - critic[key], akaike[key] + critic[key]
             )
         if "xy" in terms:
-            signs = {"x": 1.0, "y": 1.0, "xy": -1.0}
+            joint = self._joint_key(terms, out)
+            out["joint_key"] = joint
+            signs = {"x": 1.0, "y": 1.0, joint: -1.0}
             values = sum(signs[k] * terms[k][0] for k in signs)
             influence = sum(signs[k] * terms[k][1] for k in signs)
             reference = [signs[k] * terms[k][2] for k in signs if terms[k][2] is not None]
@@ -239,16 +296,47 @@ class EntropicProblem:
         out["reference_ess"] = float(ess)
         return out
 
+    def _joint_key(self, terms: dict, entropies: dict) -> str:
+        """``"xy_product"`` when its joint entropy is clearly the lower, else ``"xy"``.
+
+        The entropies compared are the reported ones (``entropies``, corrected when final:
+        a joint reference of many parameters fits the samples it is read out on better
+        than the product of two smaller ones, by its Akaike term); the standard error is
+        that of their held-out difference, paired on the same samples.
+        """
+        if PRODUCT not in terms:
+            return "xy"
+        (joint, joint_influence, joint_reference) = terms["xy"]
+        (product, product_influence, product_reference) = terms[PRODUCT]
+        difference = combine(
+            joint - product,
+            joint_influence - product_influence,
+            self.layout,
+            reference_variance(joint_reference) + reference_variance(product_reference),
+        )
+        lead = entropies["h_xy"].value - entropies[f"h_{PRODUCT}"].value
+        return PRODUCT if lead > PRODUCT_SELECTION_Z * difference.std else "xy"
+
+    def _criterion(self, out: dict) -> float:
+        """The checkpoint's criterion: the sum of the critics' held-out divergence bounds.
+
+        Of the two critics of ``(x, y)``, the joint reference's bound counts, plus the
+        amount by which the product reference's joint entropy is lower, if it is: so the
+        criterion is the sum of the entropies' upper bounds, negated (up to constants),
+        with the lower joint one.
+        """
+        divergences = out["divergences"]
+        return sum(pooled_mean(d, self.layout) for d in divergences.values())
+
     def score(self) -> float:
-        """Sum of the critics' held-out divergence bounds."""
-        divergences = self.estimates()["divergences"].values()
-        return sum(pooled_mean(d, self.layout) for d in divergences)
+        """The checkpoint's criterion (:meth:`_criterion`) on the held-out samples."""
+        return self._criterion(self.estimates())
 
     def evaluate(self) -> dict[str, float]:
-        """Held-out metrics; ``"estimate"`` sums the critics' divergence bounds."""
+        """Held-out metrics; ``"estimate"`` is the checkpoint's criterion."""
         out = self.estimates()
         divergences = out["divergences"]
-        metrics = {"estimate": sum(pooled_mean(d, self.layout) for d in divergences.values())}
+        metrics = {"estimate": self._criterion(out)}
         for key in self.columns:
             d = divergences.get(key)
             metrics[f"d_{key}"] = 0.0 if d is None else pooled_mean(d, self.layout)
@@ -261,7 +349,12 @@ class EntropicProblem:
 
 
 def pointwise_mutual_info(
-    critics: nn.Module, references: dict, rows: Tensor, dim_x: int, log_partitions: dict
+    critics: nn.Module,
+    references: dict,
+    rows: Tensor,
+    dim_x: int,
+    log_partitions: dict,
+    joint_key: str = "xy",
 ) -> Tensor:
     """Each sample's estimated ``log p(x, y) / (p(x) p(y))``, averaged over the critics.
 
@@ -269,12 +362,13 @@ def pointwise_mutual_info(
     its partition term against the reference, ``log_partitions[key]`` per critic); the
     pointwise MI is ``log p(x, y) - log p(x) - log p(y)``. A variable without a critic has
     the reference's density. ``rows`` are ``(n, width)`` preprocessed ``[x, y]`` rows; the
-    scaling's Jacobians cancel, so the result is in the data's terms.
+    scaling's Jacobians cancel, so the result is in the data's terms. ``joint_key`` names
+    the critic of ``(x, y)`` whose estimate is used (``"xy"`` or ``"xy_product"``).
     """
     k = next(iter(log_partitions.values())).shape[0] if log_partitions else 1
     values = critics(rows.expand(k, -1, -1))
-    columns = {"xy": slice(0, None), "x": slice(0, dim_x), "y": slice(dim_x, None)}
-    signs = {"xy": 1.0, "x": -1.0, "y": -1.0}
+    columns = {joint_key: slice(0, None), "x": slice(0, dim_x), "y": slice(dim_x, None)}
+    signs = {joint_key: 1.0, "x": -1.0, "y": -1.0}
     total = torch.zeros(rows.shape[0], dtype=rows.dtype, device=rows.device)
     for key, sign in signs.items():
         log_density = references[key].log_prob(rows[:, columns[key]]).to(rows.dtype)
