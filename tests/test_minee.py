@@ -335,3 +335,55 @@ def test_radial_block_critics_see_each_side():
     assert est.mutual_info_ == pytest.approx(truth, rel=0.1)
     plain = MINEE(radial_features=False, random_state=0, max_iter=100).fit(X, y)
     assert plain.critic_.net.weights[0].shape[1] == 4
+
+
+def test_joint_reference_options_build_their_critics(gaussian_pair):
+    from skmine._estimators.references import ProductReference
+
+    X, y, truth = gaussian_pair
+    joint = MINEE(random_state=0, max_iter=200).fit(X, y)
+    assert sorted(joint.critic_.block_names) == ["x", "xy", "y"]
+    assert joint.joint_reference_ == "joint" and "xy_product" not in joint.references_
+    both = MINEE(joint_reference="auto", random_state=0, max_iter=200).fit(X, y)
+    assert sorted(both.critic_.block_names) == ["x", "xy", "xy_product", "y"]
+    assert isinstance(both.references_["xy_product"], ProductReference)
+    record = both.history_[-1]
+    divergences = [record[key] for key in ("d_xy", "d_xy_product", "d_x", "d_y")]
+    assert record["validation"] == pytest.approx(sum(divergences))
+    # The uniform joint reference is already a product: one critic of (X, y).
+    uniform = MINEE(reference="uniform", joint_reference="auto", random_state=0, max_iter=200)
+    assert sorted(uniform.fit(X, y).critic_.block_names) == ["x", "xy", "y"]
+    # Against the product of the marginal references alone, the critic of (X, y) learns
+    # the whole dependence, as MINE's does.
+    product = MINEE(joint_reference="product", random_state=0, **FAST).fit(X, y)
+    assert isinstance(product.references_["xy"], ProductReference)
+    assert product.joint_reference_ == "product"
+    assert product.mutual_info_ == pytest.approx(truth, rel=0.1)
+    assert np.mean(product.score_samples(X, y)) == pytest.approx(truth, rel=0.15)
+
+
+def test_the_joint_reference_is_kept_unless_the_product_is_clearly_lower():
+    # Critics that learn nothing: each joint entropy is its reference's cross-entropy plus
+    # its Akaike term. On dependent Gaussians the joint reference's is lower by the MI; on
+    # independent data the two differ by noise (the fitted joint reference's in-sample
+    # gain, dim_x * dim_y / 2n, is what its larger Akaike term gives back), so the joint
+    # reference stays.
+    n, dim = 1000, 3
+    X, y, truth = correlated_gaussians(n, rho=0.8, dim=dim, random_state=0)
+    rng = np.random.RandomState(1)
+    for data, dependent in [((X, y), True), ((X, rng.standard_normal((n, dim))), False)]:
+        est = MINEE(
+            reference="gaussian",
+            joint_reference="auto",
+            critic=_FlatCritic,
+            max_iter=100,
+            random_state=0,
+        )
+        est.fit(*data)
+        assert est.joint_reference_ == "joint"
+        record = est.history_[-1]
+        lead = record["h_xy_product"] - record["h_xy"]
+        if dependent:
+            assert lead == pytest.approx(truth, rel=0.1)
+        else:
+            assert abs(lead) < 4 * est.mutual_info_std_
