@@ -50,6 +50,8 @@ CLIP_PERCENT = 60  # the plot's scale; larger errors are written on their bars
 METHODS = {cls.__name__: (cls, {}) for cls in ESTIMATORS.values()}
 DEFAULT_METHODS = [KNN, *METHODS]  # what a run measures unless --methods says otherwise
 METHODS["MINEE standard scaling"] = (ESTIMATORS["minee"], {"scaling": "standard"})
+# MINEE with a second critic of (X, y), against the product of the marginal references.
+METHODS["MINEE both joint references"] = (ESTIMATORS["minee"], {"joint_reference": "auto"})
 # The estimate policy without the optimism correction.
 METHODS["MINE uncorrected"] = (ESTIMATORS["mine"], {"bias_correction": None})
 METHODS["DeepInfoMaxJSD uncorrected"] = (ESTIMATORS["dim"], {"bias_correction": None})
