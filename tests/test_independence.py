@@ -1,9 +1,9 @@
-"""skmine.independence.ci_test: the local permutation, errors, size and power."""
+"""skmine.independence.ci_test: the block permutations, errors, size and power."""
 
 import numpy as np
 import pytest
 
-from skmine._engine.local_permutation import local_permutation, neighbourhoods
+from skmine._engine.local_permutation import block_permutation, blocks
 from skmine.independence import ci_test
 
 FAST = {"max_iter": 600, "radial_features": False}
@@ -11,24 +11,42 @@ FAST = {"max_iter": 600, "radial_features": False}
 NEVER_LEAVES_ZERO = {"max_iter": 100, "eval_interval": 20, "early_stopping": False}
 
 
-def test_local_permutation_stays_within_discrete_groups_and_repeats_nothing():
+def test_block_permutations_stay_within_discrete_groups_and_repeat_nothing():
     rng = np.random.RandomState(0)
-    groups = np.repeat(np.arange(20), 5).astype(float)
-    neighbours = neighbourhoods(groups[:, None] + 1e-9 * rng.rand(100, 1), n_neighbors=5)
+    groups = np.repeat(np.arange(20), 5).astype(float)[rng.permutation(100)]
+    labels = blocks(groups[:, None], block_size=5)
+    assert np.bincount(labels).tolist() == [5] * 20
     for _ in range(20):
-        order = local_permutation(neighbours, rng)
+        order = block_permutation(labels, rng)
         np.testing.assert_array_equal(groups[order], groups)
         assert np.unique(order).size == order.size
 
 
-def test_local_permutation_draws_from_the_neighbourhood():
+def test_blocks_partition_nearby_samples_into_block_size_groups():
     rng = np.random.RandomState(1)
-    z = rng.normal(size=(300, 2))
-    neighbours = neighbourhoods(z, n_neighbors=4)
-    assert (neighbours[:, 0] == np.arange(300)).all()
-    order = local_permutation(neighbours, rng)
-    assert all(order[i] in neighbours[i] for i in range(300))
-    assert np.unique(order).size > 0.9 * 300
+    z = rng.normal(size=(303, 2))
+    labels = blocks(z, block_size=4)
+    sizes = np.bincount(labels)
+    assert sizes.sum() == 303 and sizes.min() == 4 and sizes.max() <= 7
+    # Blocks are local: a block's spread is a small part of the data's.
+    spread = np.median([np.ptp(z[labels == b], axis=0).max() for b in range(sizes.size)])
+    assert spread < 0.25 * np.ptp(z, axis=0).min()
+    # Every block is reached by the draws, each sample's X staying in its block.
+    orders = np.array([block_permutation(labels, rng) for _ in range(200)])
+    assert (labels[orders] == labels).all()
+    moved = (orders != np.arange(303)).mean()
+    assert abs(moved - (1 - sizes.size / 303)) < 0.03  # a uniform block permutation
+
+
+def test_ties_in_the_blocking_space_are_ordered_by_the_tie_break():
+    # A prediction that is flat (a tree ensemble beyond its outermost split) ties every
+    # sample; the blocks then follow Z.
+    z = np.random.RandomState(2).normal(size=(40, 1))
+    labels = blocks(np.zeros((40, 1)), block_size=5, tie_break=z)
+    ranks = np.argsort(np.argsort(z[:, 0]))
+    for b in np.unique(labels):
+        members = np.sort(ranks[labels == b])
+        assert members[-1] - members[0] == members.size - 1  # consecutive in Z
 
 
 def _confounded(n, seed, effect):

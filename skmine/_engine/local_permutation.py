@@ -1,67 +1,105 @@
-"""Permutations of samples among their nearest neighbours in a conditioning variable, and
+"""Permutations of samples within blocks of nearby values of a conditioning variable, and
 the bound of frozen critics under them.
 
 Under conditional independence of X and Y given Z, swapping X between samples with the same
 Z leaves the joint distribution unchanged; with a continuous Z, samples close in Z are the
 next best thing (Runge, 2018, "Conditional independence testing based on a nearest-neighbor
-estimator of conditional mutual information", AISTATS). Each permutation draws, for every
-sample in a random order, one of its ``n_neighbors`` nearest neighbours in Z not drawn
-before, and any of them when all have been, so that as few samples as possible repeat.
+estimator of conditional mutual information", AISTATS). The samples are partitioned once
+into blocks of about ``block_size`` nearby samples (a k-d tree's leaves), and every draw
+permutes X uniformly within each block. The block permutations form a group that does not
+depend on X, so the observed order and the drawn ones are exchangeable whenever the X of a
+block are: no sample repeats, and the test is exact when each block shares one Z.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import torch
-from sklearn.neighbors import NearestNeighbors
 from torch import Tensor
 
 from .. import objectives
 from .pairs import marginal_pairs
 
 
-def neighbourhoods(Z: np.ndarray, n_neighbors: int) -> np.ndarray:
-    """Indices of each sample's ``n_neighbors`` nearest neighbours in ``Z`` (itself included).
+def blocks(space: np.ndarray, block_size: int, tie_break: np.ndarray | None = None) -> np.ndarray:
+    """Partition the samples into blocks of ``block_size`` nearby samples in ``space``.
 
-    ``Z`` is standardised per column first (maximum norm), so that no column dominates by
-    its units; ties are broken by the neighbour search.
-
-    Returns
-    -------
-    ndarray of shape (n_samples, n_neighbors)
-    """
-    scale = Z.std(axis=0)
-    scale[scale == 0] = 1.0
-    scaled = (Z - Z.mean(axis=0)) / scale
-    search = NearestNeighbors(n_neighbors=n_neighbors, metric="chebyshev").fit(scaled)
-    return search.kneighbors(scaled, return_distance=False)
-
-
-def local_permutation(neighbours: np.ndarray, rng: np.random.RandomState) -> np.ndarray:
-    """One draw: ``order[i]`` is the sample whose X goes to sample ``i``.
+    A k-d tree on the standardised columns: each cell is split along its widest column, at
+    a multiple of ``block_size`` from its low end, until it holds fewer than ``2 *
+    block_size`` samples, so every block holds ``block_size`` samples except, in each
+    split's remainder, up to ``2 * block_size - 1``. Where the widest column of ``space``
+    has no spread within a cell (ties, e.g. where a tree ensemble's prediction is flat), the
+    cell is split along the widest column of ``tie_break`` instead, and ties in the split
+    column are ordered by it.
 
     Parameters
     ----------
-    neighbours : ndarray of shape (n_samples, n_neighbors)
-        Candidates of each sample (from :func:`neighbourhoods`).
+    space : ndarray of shape (n_samples, n_columns)
+        Where nearness is measured.
+    block_size : int
+        Samples per block (at least 2).
+    tie_break : ndarray of shape (n_samples, n_other), optional
+        Coordinates that order samples tied in ``space``.
+
+    Returns
+    -------
+    ndarray of shape (n_samples,)
+        The block of each sample, ``0 .. n_blocks - 1``.
+    """
+    n_samples = space.shape[0]
+    scaled = _standardised(space)
+    secondary = None if tie_break is None else _standardised(tie_break)
+    labels = np.zeros(n_samples, dtype=np.int64)
+    cells, n_blocks = [np.arange(n_samples)], 0
+    while cells:
+        cell = cells.pop()
+        size = cell.size
+        if size < 2 * block_size:
+            labels[cell] = n_blocks
+            n_blocks += 1
+            continue
+        order = cell[_split_order(scaled[cell], None if secondary is None else secondary[cell])]
+        cut = block_size * ((size // block_size) // 2)
+        cells += [order[:cut], order[cut:]]
+    return labels
+
+
+def _standardised(values: np.ndarray) -> np.ndarray:
+    scale = values.std(axis=0)
+    scale[scale == 0] = 1.0
+    return (values - values.mean(axis=0)) / scale
+
+
+def _split_order(values: np.ndarray, secondary: np.ndarray | None) -> np.ndarray:
+    """Order of a cell's samples along its widest column (ties by ``secondary``'s widest)."""
+    spread = np.ptp(values, axis=0)
+    column = values[:, spread.argmax()]
+    if secondary is None:
+        return np.argsort(column, kind="stable")
+    other = secondary[:, np.ptp(secondary, axis=0).argmax()]
+    if spread.max() == 0:
+        return np.argsort(other, kind="stable")
+    return np.lexsort((other, column))
+
+
+def block_permutation(labels: np.ndarray, rng: np.random.RandomState) -> np.ndarray:
+    """One draw: ``order[i]`` is the sample of ``i``'s block whose X goes to sample ``i``.
+
+    Parameters
+    ----------
+    labels : ndarray of shape (n_samples,)
+        The block of each sample (from :func:`blocks`).
     rng : numpy.random.RandomState
 
     Returns
     -------
     ndarray of shape (n_samples,)
+        A permutation that maps every block onto itself, uniform among those.
     """
-    n_samples, n_neighbors = neighbours.shape
-    used = np.zeros(n_samples, dtype=bool)
-    order = np.empty(n_samples, dtype=np.int64)
-    candidates = np.take_along_axis(
-        neighbours, rng.rand(n_samples, n_neighbors).argsort(axis=1), axis=1
-    )
-    for i in rng.permutation(n_samples):
-        row = candidates[i]
-        free = row[~used[row]]
-        chosen = free[0] if free.size else row[0]
-        used[chosen] = True
-        order[i] = chosen
+    grouped = np.argsort(labels, kind="stable")
+    shuffled = np.lexsort((rng.rand(labels.size), labels))
+    order = np.empty(labels.size, dtype=np.int64)
+    order[grouped] = shuffled
     return order
 
 

@@ -1,4 +1,4 @@
-"""The conditional-independence test: a frozen critic's held-out bound under local permutations.
+"""The conditional-independence test: a frozen critic's held-out bound under block permutations.
 
 :func:`ci_test` tests ``X ⫫ Y | Z`` (or ``X ⫫ Y`` without ``Z``) by a held-out permutation
 test on a trained critic. The samples are split once: on the training part,
@@ -7,9 +7,10 @@ conditional mutual information of the residuals of ``X`` and ``Y`` on ``Z`` (the
 that of ``X`` and ``Y``), and its critic of ``I(Y; (X, Z))`` is then frozen. On the
 test part, which that critic never saw, the test statistic is the critic's bound on the
 observed samples, and its null distribution is the same bound after ``X`` has been permuted
-among samples that are nearest neighbours in ``E[X | Z]`` (globally without ``Z``): such a
-permutation keeps the dependence of ``X`` on ``Z`` and of ``Y`` on ``Z`` and breaks whatever
-``X`` tells about ``Y`` beyond ``Z``. The null costs forward passes, not refits.
+within blocks of samples that are near one another in ``E[X | Z]`` (globally without
+``Z``): such a permutation keeps the dependence of ``X`` on ``Z`` and of ``Y`` on ``Z`` and
+breaks whatever ``X`` tells about ``Y`` beyond ``Z``. The null costs forward passes, not
+refits.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array
 
-from .._engine.local_permutation import local_permutation, neighbourhoods, permuted_bounds
+from .._engine.local_permutation import block_permutation, blocks, permuted_bounds
 from .._engine.training import torch_threads
 from .._estimators.conditional import ConditionalMINE
 from .._estimators.mine import MINE
@@ -68,7 +69,7 @@ class CITestResult:
     observed : float
         The frozen critic's bound ``I(Y; (X, Z))`` on the observed test samples (nats).
     null_distribution : ndarray of shape (n_permutations,)
-        The same bound with ``X`` permuted among neighbours in ``Z``.
+        The same bound with ``X`` permuted within blocks of neighbours in ``Z``.
     estimator : ConditionalMINE or MINE
         The fitted estimator (of the training part).
     fit_warnings : tuple of str
@@ -112,9 +113,9 @@ def ci_test(
         Draws of the null distribution; the smallest attainable p-value is
         ``1 / (n_permutations + 1)``.
     n_neighbors : int, default=5
-        Size of each sample's neighbourhood in ``Z`` (itself included) among which ``X`` is
-        permuted. Small neighbourhoods keep the permuted ``X`` close to its ``Z``; larger
-        ones repeat fewer samples.
+        Samples per block of neighbours in ``Z`` within which ``X`` is permuted (a few
+        blocks hold up to ``2 * n_neighbors - 1``). Small blocks keep the permuted ``X``
+        close to its ``Z``; larger ones give the null more distinct orders.
     test_size : float, default=0.5
         Fraction of the samples held out for the permutation test; the rest trains the
         critics.
@@ -140,15 +141,18 @@ def ci_test(
     part. Given ``Z`` the map is invertible, so the conditional mutual information is
     unchanged; the residuals depend on ``Z`` far less than ``X`` and ``Y`` do, so the
     critics need not learn that dependence and are less sensitive to a permutation whose
-    neighbours' ``Z`` differ a little. Neighbourhoods are taken in the space of the
-    predicted ``E[X | Z]``: columns of ``Z`` that ``X`` ignores would only spread them (with
-    four such columns, neighbourhoods in raw ``Z`` rejected a true null in 21 of 30 data
-    sets of the confounded model of ``benchmarks/ci_test_size.py``).
+    neighbours' ``Z`` differ a little. The blocks are the leaves of a k-d tree in the space
+    of the predicted ``E[X | Z]``: columns of ``Z`` that ``X`` ignores would only spread
+    them (with four such columns, neighbourhoods in raw ``Z`` rejected a true null in 21 of
+    30 data sets of the confounded model of ``benchmarks/ci_test_size.py``). Where that
+    prediction is flat (a tree ensemble's is, beyond its outermost splits), samples tied in
+    it are ordered by ``Z`` itself.
 
-    The p-value is valid when ``X`` permuted within a neighbourhood is distributed as ``X``
-    given that neighbourhood's ``Z``: exactly when the neighbours share that distribution,
-    approximately otherwise. The critics never see the test part and nothing is chosen on
-    it, so the observed and permuted bounds are exchangeable to that extent. The measured
+    Each draw permutes ``X`` uniformly within every block. These permutations form a group
+    fixed by ``Z`` alone, so the p-value is exact when the ``X`` of a block are
+    exchangeable given their ``Z`` (the block shares ``X``'s conditional distribution), and
+    approximate otherwise; no sample's ``X`` is used twice. The critics never see the test
+    part and nothing is chosen on it. The measured
     size is in the user guide. The test is not symmetric in ``X`` and ``Y``: ``X`` is the
     side permuted.
 
@@ -184,7 +188,7 @@ def ci_test(
             MINE(**params), X_arr[train], Y_arr[train]
         )
         critic = estimator
-        neighbours = None  # a global permutation
+        labels = None  # a global permutation
 
         def inputs(x_test: np.ndarray) -> np.ndarray:
             return x_test
@@ -201,14 +205,14 @@ def ci_test(
             ConditionalMINE(**params), X_arr[train], Y_arr[train], Z=Z_arr[train]
         )
         critic = estimator.joint_estimator_
-        neighbours = neighbourhoods(x_on_z(Z_arr[test]), n_neighbors)
+        labels = blocks(x_on_z(Z_arr[test]), n_neighbors, tie_break=Z_arr[test])
         z_test = Z_arr[test]
 
         def inputs(x_test: np.ndarray) -> np.ndarray:
             return np.hstack([x_test, z_test])
 
     orders = [np.arange(n_test)]
-    orders += [_draw(neighbours, n_test, rng) for _ in range(n_permutations)]
+    orders += [_draw(labels, n_test, rng) for _ in range(n_permutations)]
     bounds = _bounds(critic, inputs(X_arr[test]), Y_arr[test], orders, X_arr.shape[1], seed)
     observed, null = bounds[0], bounds[1:]
     pvalue = (1.0 + np.count_nonzero(null >= observed)) / (n_permutations + 1.0)
@@ -248,7 +252,7 @@ def _regression_on_z(X: np.ndarray, Z: np.ndarray, seed: int):
 
     Gradient-boosted trees per column of ``X`` (scikit-learn's histogram gradient boosting,
     early-stopped on an internal validation split): columns of ``Z`` that ``X`` ignores get
-    no splits, so they do not spread the neighbourhoods.
+    no splits, so they do not spread the blocks.
     """
     models = [
         HistGradientBoostingRegressor(early_stopping=True, random_state=seed).fit(Z, column)
@@ -261,11 +265,11 @@ def _regression_on_z(X: np.ndarray, Z: np.ndarray, seed: int):
     return summary
 
 
-def _draw(neighbours: np.ndarray | None, n_samples: int, rng: np.random.RandomState) -> np.ndarray:
-    """A permutation among neighbours, or of all samples when there are none (no Z)."""
-    if neighbours is None:
+def _draw(labels: np.ndarray | None, n_samples: int, rng: np.random.RandomState) -> np.ndarray:
+    """A permutation within blocks, or of all samples when there are none (no Z)."""
+    if labels is None:
         return rng.permutation(n_samples)
-    return local_permutation(neighbours, rng)
+    return block_permutation(labels, rng)
 
 
 def _check_variables(X, Y, Z) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:

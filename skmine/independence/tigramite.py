@@ -13,8 +13,8 @@ Needs tigramite (``pip install "skmine-neural[causal]"``). :class:`NeuralCMI` is
 
 Its value is the conditional mutual information estimate (nats) and its p-value that of
 :func:`~skmine.independence.ci_test`, computed together (one fit per test; tigramite caches
-each test's result). Like ``CMIknn``, the null is a shuffle within neighbourhoods in ``Z``,
-so tigramite's ``significance`` is ``"shuffle_test"``.
+each test's result). As with ``CMIknn``, the null is a shuffle among neighbours in ``Z``
+(here within blocks of them), so tigramite's ``significance`` is ``"shuffle_test"``.
 """
 
 from __future__ import annotations
@@ -33,15 +33,15 @@ class NeuralCMI(CondIndTest):
     n_permutations : int, default=100
         Draws of the null distribution (see :func:`~skmine.independence.ci_test`).
     n_neighbors : int, default=5
-        Size of each sample's neighbourhood in ``Z`` for the permutations.
+        Samples per block of neighbours in ``Z`` within which the permuted variable is shuffled.
     test_size : float, default=0.5
         Fraction of the samples held out for the permutation test.
     estimator_params : dict, optional
         Parameters of the test's estimator, as in :func:`~skmine.independence.ci_test`.
     permute : {"Y", "X"}, default="Y"
-        The variable permuted among neighbours in ``Z``. In PCMCI, ``Y`` is the target at
-        time ``t`` and ``Z`` approximates its parents, which makes ``Y``'s neighbourhoods
-        in ``Z`` the better model of the null (tigramite's ``CMIknn`` makes the same
+        The variable permuted within blocks of neighbours in ``Z``. In PCMCI, ``Y`` is the
+        target at time ``t`` and ``Z`` approximates its parents, which makes ``Y``'s
+        neighbourhoods in ``Z`` the better model of the null (tigramite's ``CMIknn`` makes the same
         choice).
     seed : int, default=42
         ``random_state`` of every test (tigramite's name and default), so each test is
