@@ -320,10 +320,8 @@ class EntropicProblem:
     def _criterion(self, out: dict) -> float:
         """The checkpoint's criterion: the sum of the critics' held-out divergence bounds.
 
-        Of the two critics of ``(x, y)``, the joint reference's bound counts, plus the
-        amount by which the product reference's joint entropy is lower, if it is: so the
-        criterion is the sum of the entropies' upper bounds, negated (up to constants),
-        with the lower joint one.
+        With two critics of ``(x, y)`` both bounds count, so one checkpoint serves the two;
+        which of them the MI uses is decided afterwards (:meth:`_joint_key`).
         """
         divergences = out["divergences"]
         return sum(pooled_mean(d, self.layout) for d in divergences.values())
