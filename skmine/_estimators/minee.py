@@ -452,8 +452,11 @@ class MINEE(BaseMIEstimator):
 
     def _pointwise(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         rows = torch.cat([x, y], dim=1)
+        # The critic whose joint entropy the MI used: the second one only when it was chosen.
+        chose_second = PRODUCT in self.references_ and self.joint_reference_ == "product"
+        joint_key = PRODUCT if chose_second else "xy"
         return pointwise_mutual_info(
-            self.critic_, self.references_, rows, x.shape[1], self._log_partitions, self._joint_key
+            self.critic_, self.references_, rows, x.shape[1], self._log_partitions, joint_key
         )
 
     def _batch_size(self, module: nn.Module) -> int:
@@ -476,7 +479,6 @@ class MINEE(BaseMIEstimator):
         self.__dict__.pop("joint_reference_", None)
         if "h_xy" in estimates:
             joint_key = estimates.get("joint_key", "xy")
-            self._joint_key = joint_key
             chose_product = joint_key == PRODUCT or isinstance(
                 self._fit_references["xy"], ProductReference
             )
