@@ -8,7 +8,8 @@ per cell, two tests at a time with one torch thread each:
 - ``post-nonlinear``: X = tanh(Z1 + 0.5 e), Y = (Z1 + 0.5 e')^3 / 3 (+ 0.5 X inside the cube);
 - ``linear``: X = Z1 + e, Y = Z1 + e' (+ 0.3 X).
 
-``--effect`` scales the dependent versions' coefficients of X (weaker dependence, for power).
+``--effect`` scales the dependent versions' coefficients of X (weaker dependence, for power);
+``--null-only`` runs the null models alone (many data sets per cell, for the size).
 
 Prints the rejection rate at alpha = 0.05 per cell (size under the null, power otherwise) of
 ``ci_test`` (defaults), KCI (causal-learn's defaults; with ``--kci``, which needs the
@@ -173,6 +174,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models", nargs="+", default=MODELS, choices=MODELS)
     parser.add_argument("--effect", type=float, default=1.0, help="scales the dependence")
     parser.add_argument("--kci", action="store_true", help="also run causal-learn's KCI")
+    parser.add_argument(
+        "--null-only", action="store_true", help="only the null models (size, not power)"
+    )
     parser.add_argument("--output", default="ci_test_size")
     args = parser.parse_args(argv)
     env = environment(1, jobs=JOBS)
@@ -182,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
         for n in args.n
         for dim_z in args.dims
         for seed in range(args.datasets)
-        for dependent in (False, True)
+        for dependent in ((False,) if args.null_only else (False, True))
     ]
     with parallel_config(backend="loky", inner_max_num_threads=1):
         rows = Parallel(n_jobs=JOBS, verbose=0)(delayed(run)(*unit) for unit in units)
