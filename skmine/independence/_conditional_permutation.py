@@ -4,12 +4,12 @@
 test on a trained critic. The samples are split once: on the training part,
 :class:`~skmine.ConditionalMINE` (:class:`~skmine.MINE` without ``Z``) estimates the
 conditional mutual information of the residuals of ``X`` and ``Y`` on ``Z`` (the same as
-that of ``X`` and ``Y``), and its critic of ``I(Y; (X, Z))`` is then frozen. On the
-test part, which that critic never saw, the test statistic is the critic's bound on the
-observed samples, and its null distribution is the same bound after ``X`` has been permuted
-within blocks of samples that are near one another in ``(E[X | Z], E[Y | Z])`` (globally
-without ``Z``): such a permutation keeps the dependence of ``X`` on ``Z`` and of ``Y`` on
-``Z`` and breaks whatever ``X`` tells about ``Y`` beyond ``Z``. The null costs forward passes, not
+that of ``X`` and ``Y``), and its critic of ``I(Y; (X, Z))`` is then frozen. On the test
+part, which that critic never saw, the test statistic is the critic's bound on the observed
+samples, and its null distribution is the same bound after ``X`` has been permuted within
+blocks of samples that are near one another in ``(E[X | Z], E[Y | Z])`` (globally without
+``Z``): such a permutation keeps the dependence of ``X`` on ``Z`` and of ``Y`` on ``Z`` and
+breaks whatever ``X`` tells about ``Y`` beyond ``Z``. The null costs forward passes, not
 refits.
 """
 
