@@ -116,7 +116,7 @@ def ci_test(
         Draws of the null distribution; the smallest attainable p-value is
         ``1 / (n_permutations + 1)``.
     n_neighbors : int, default=5
-        Samples per block of neighbours in ``Z`` within which ``X`` is permuted (a few
+        Samples per block of similar ``Z`` within which ``X`` is permuted (a few
         blocks hold up to ``2 * n_neighbors - 1``). Small blocks keep the permuted ``X``
         close to its ``Z``; larger ones give the null more distinct orders.
     test_size : float, default=0.5

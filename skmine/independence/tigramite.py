@@ -33,7 +33,9 @@ class NeuralCMI(CondIndTest):
     n_permutations : int, default=100
         Draws of the null distribution (see :func:`~skmine.independence.ci_test`).
     n_neighbors : int, default=5
-        Samples per block of neighbours in ``Z`` within which the permuted variable is shuffled.
+        Samples per block of similar ``Z`` (near in the predicted conditional means)
+        within which the permuted variable is shuffled; see
+        :func:`~skmine.independence.ci_test`.
     test_size : float, default=0.5
         Fraction of the samples held out for the permutation test.
     estimator_params : dict, optional
