@@ -13,7 +13,7 @@ one torch thread each; prints the nulls rejected at alpha = 0.05 and the mean p-
 
 ::
 
-    python benchmarks/archive/ci_test_null_screens.py ties --seeds 0 200
+    PYTHONPATH=benchmarks python benchmarks/archive/ci_test_null_screens.py ties --seeds 0 200
 """
 
 from __future__ import annotations
@@ -21,18 +21,18 @@ from __future__ import annotations
 import argparse
 import warnings
 
+import ci_test_size
 import numpy as np
 from joblib import Parallel, delayed, parallel_config
 
 
 def sample(seed: int, ties: bool):
+    """``ci_test_size.py``'s post-non-linear null; with ``ties``, Z in groups of five equal rows."""
+    if not ties:
+        return ci_test_size.sample("post-nonlinear", 1000, 5, seed, dependent=False)
     rng = np.random.default_rng(seed)
-    n = 1000
-    if ties:
-        z = np.repeat(rng.normal(size=(n // 5, 5)), 5, axis=0)
-    else:
-        z = rng.normal(size=(n, 5))
-    e1, e2 = rng.normal(size=n), rng.normal(size=n)
+    z = np.repeat(rng.normal(size=(200, 5)), 5, axis=0)
+    e1, e2 = rng.normal(size=1000), rng.normal(size=1000)
     return np.tanh(z[:, 0] + 0.5 * e1), (z[:, 0] + 0.5 * e2) ** 3 / 3, z
 
 
