@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from skmine._engine.local_permutation import block_permutation, block_widths, blocks
+from skmine._engine.local_permutation import block_permutation, blocks
 from skmine.independence import ci_test
 from skmine.independence._conditional_permutation import _regression_on_z
 
@@ -48,26 +48,6 @@ def test_ties_in_the_blocking_space_are_ordered_by_the_tie_break():
     for b in np.unique(labels):
         members = np.sort(ranks[labels == b])
         assert members[-1] - members[0] == members.size - 1  # consecutive in Z
-
-
-def test_wide_blocks_are_left_unpermuted_and_the_rest_kept():
-    # Gaussian samples: the blocks of the sparse tails are the wide ones. Those wider than
-    # twice the median block become blocks of one sample; the others are unchanged.
-    z = np.random.RandomState(3).normal(size=(500, 2))
-    plain = blocks(z, block_size=5)
-    labels = blocks(z, block_size=5, max_relative_width=2.0)
-    width = block_widths(plain, (z - z.mean(axis=0)) / z.std(axis=0))
-    wide = (width > 2.0 * np.median(width))[plain]
-    assert 0 < wide.mean() < 0.3
-    assert (np.bincount(labels)[labels[wide]] == 1).all()
-    kept = ~wide
-    # Same partition of the kept samples: each plain block maps to one new block.
-    pairs = set(zip(plain[kept].tolist(), labels[kept].tolist(), strict=True))
-    assert len(pairs) == np.unique(plain[kept]).size == np.unique(labels[kept]).size
-    assert np.linalg.norm(z[wide], axis=1).mean() > np.linalg.norm(z[kept], axis=1).mean()
-    # Ties everywhere (a flat prediction): widths say nothing, every block is kept.
-    tied = blocks(np.zeros((40, 1)), block_size=5, tie_break=z[:40], max_relative_width=2.0)
-    assert np.bincount(tied).min() == 5
 
 
 def test_blocks_stay_local_in_the_column_that_matters_beside_distractors():

@@ -21,12 +21,7 @@ from .. import objectives
 from .pairs import marginal_pairs
 
 
-def blocks(
-    space: np.ndarray,
-    block_size: int,
-    tie_break: np.ndarray | None = None,
-    max_relative_width: float | None = None,
-) -> np.ndarray:
+def blocks(space: np.ndarray, block_size: int, tie_break: np.ndarray | None = None) -> np.ndarray:
     """Partition the samples into blocks of ``block_size`` nearby samples in ``space``.
 
     A k-d tree on the standardised columns: each cell is split along its widest column, at
@@ -37,12 +32,6 @@ def blocks(
     cell is split along the widest column of ``tie_break`` instead, and ties in the split
     column are ordered by it.
 
-    Blocks of a fixed count are wide where the samples are sparse (the tails of ``space``),
-    and a permutation there moves a sample far. With ``max_relative_width``, every block
-    whose width (its largest range over the standardised columns) exceeds that multiple of
-    the median block's width is dissolved into blocks of one sample, which no permutation
-    moves.
-
     Parameters
     ----------
     space : ndarray of shape (n_samples, n_columns)
@@ -51,8 +40,6 @@ def blocks(
         Samples per block (at least 2).
     tie_break : ndarray of shape (n_samples, n_other), optional
         Coordinates that order samples tied in ``space``.
-    max_relative_width : float, optional
-        Widest block kept, as a multiple of the median block's width; ``None`` keeps all.
 
     Returns
     -------
@@ -74,31 +61,7 @@ def blocks(
         order = cell[_split_order(scaled[cell], None if secondary is None else secondary[cell])]
         cut = block_size * ((size // block_size) // 2)
         cells += [order[:cut], order[cut:]]
-    if max_relative_width is not None:
-        labels = _single_out_wide_blocks(labels, scaled, max_relative_width)
     return labels
-
-
-def _single_out_wide_blocks(labels: np.ndarray, scaled: np.ndarray, factor: float) -> np.ndarray:
-    """``labels`` with every block wider than ``factor`` times the median split into singletons."""
-    width = block_widths(labels, scaled)
-    median = np.median(width)
-    if median == 0:  # mostly ties: widths say nothing about nearness
-        return labels
-    wide = np.flatnonzero((width > factor * median)[labels])
-    labels = labels.copy()
-    labels[wide] = labels.max() + 1 + np.arange(wide.size)
-    return np.unique(labels, return_inverse=True)[1]
-
-
-def block_widths(labels: np.ndarray, space: np.ndarray) -> np.ndarray:
-    """The largest range over the columns of ``space`` within each block (index: label)."""
-    order = np.argsort(labels, kind="stable")
-    starts = np.flatnonzero(np.r_[True, np.diff(labels[order]) != 0])
-    values = space[order]
-    high = np.maximum.reduceat(values, starts, axis=0)
-    low = np.minimum.reduceat(values, starts, axis=0)
-    return (high - low).max(axis=1)
 
 
 def _standardised(values: np.ndarray) -> np.ndarray:

@@ -45,10 +45,6 @@ DEFAULT_ESTIMATOR_PARAMS = {
     "hidden_layer_sizes": (64, 64),
     "n_iter_no_change": 1,
 }
-# Blocks wider than this multiple of the median block (in the standardised space of the two
-# predictions) are not permuted: they lie where the samples are sparse, and moving X across
-# one of them changes its conditional distribution (see the user guide's size measurements).
-MAX_RELATIVE_BLOCK_WIDTH = 2.0
 
 
 class ConfidenceInterval(NamedTuple):
@@ -217,12 +213,7 @@ def ci_test(
         )
         critic = estimator.joint_estimator_
         z_test = Z_arr[test]
-        labels = blocks(
-            np.hstack([x_on_z(z_test), y_on_z(z_test)]),
-            n_neighbors,
-            tie_break=z_test,
-            max_relative_width=MAX_RELATIVE_BLOCK_WIDTH,
-        )
+        labels = blocks(np.hstack([x_on_z(z_test), y_on_z(z_test)]), n_neighbors, tie_break=z_test)
 
         def inputs(x_test: np.ndarray) -> np.ndarray:
             return np.hstack([x_test, z_test])
