@@ -1,4 +1,4 @@
-"""Size and power of ``skmine.independence.ci_test`` against KCI and partial correlation.
+"""Size and power of ``skmine.independence.ci_test`` against KCI, CMIknn and partial correlation.
 
 Null models (X and Y independent given Z; only Z's first coordinate matters, the others are
 distractors) and their dependent versions, for the given n, dimensions of Z and data sets
@@ -13,8 +13,10 @@ per cell, two tests at a time with one torch thread each:
 
 Prints the rejection rate at alpha = 0.05 per cell (size under the null, power otherwise) of
 ``ci_test`` (defaults), KCI (causal-learn's defaults; with ``--kci``, which needs the
-``causal`` extra) and partial correlation (Fisher z), the mean p-value of ``ci_test`` under
-the null and the median seconds per test, and writes
+``causal`` extra), CMIknn (tigramite's shuffle test with 200 shuffles, its other settings
+its defaults, one worker; with ``--cmiknn``, which needs the ``causal`` extra and numba) and
+partial correlation (Fisher z), the mean p-value of ``ci_test`` under the null and the
+median seconds per test, and writes
 ``benchmarks/results/ci_test_size.{json,md,png}`` (p-value histograms under the null) with
 the commit, versions, machine and threads::
 
@@ -84,8 +86,29 @@ def kci(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> tuple[float, float]:
     return float(pvalue), time.perf_counter() - start
 
 
+def cmiknn(x: np.ndarray, y: np.ndarray, z: np.ndarray, seed: int) -> tuple[float, float]:
+    """tigramite's CMIknn p-value (a shuffle test of 200 shuffles), and its seconds."""
+    from tigramite.independence_tests.cmiknn import CMIknn
+
+    # i.i.d. samples: shuffle single samples (block length 1); one worker, as two tests run
+    # at a time.
+    test = CMIknn(
+        significance="shuffle_test", sig_samples=200, sig_blocklength=1, seed=seed, workers=1
+    )
+    start = time.perf_counter()
+    _, pvalue = test.run_test_raw(x.reshape(-1, 1), y.reshape(-1, 1), z)
+    return float(pvalue), time.perf_counter() - start
+
+
 def run(
-    model: str, n: int, dim_z: int, seed: int, dependent: bool, effect: float, with_kci: bool
+    model: str,
+    n: int,
+    dim_z: int,
+    seed: int,
+    dependent: bool,
+    effect: float,
+    with_kci: bool,
+    with_cmiknn: bool = False,
 ) -> dict:
     import torch
 
@@ -112,15 +135,17 @@ def run(
     }
     if with_kci:
         row["kci"], row["kci_seconds"] = kci(x, y, z)
+    if with_cmiknn:
+        row["cmiknn"], row["cmiknn_seconds"] = cmiknn(x, y, z, seed)
     return row
 
 
 def summarise(rows: list[dict]) -> list[str]:
     lines = [
-        "| model | n | dim Z | data sets | size: ci_test | size: KCI | size: Fisher z "
-        "| mean p (null) | power: ci_test | power: KCI | power: Fisher z | median s / test "
-        "| median s / KCI test |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| model | n | dim Z | data sets | size: ci_test | size: KCI | size: CMIknn "
+        "| size: Fisher z | mean p (null) | power: ci_test | power: KCI | power: CMIknn "
+        "| power: Fisher z | median s / test | median s / KCI test | median s / CMIknn test |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     cells = sorted({(r["model"], r["n"], r["dim_z"]) for r in rows}, key=str)
     for model, n, dim_z in cells:
@@ -132,14 +157,17 @@ def summarise(rows: list[dict]) -> list[str]:
             values = [r[key] <= ALPHA for r in group if key in r]
             return f"{np.mean(values):.3f}" if values else "-"
 
-        kci_seconds = [r["kci_seconds"] for r in cell if "kci_seconds" in r]
+        def median_seconds(key, group=cell):
+            values = [r[key] for r in group if key in r]
+            return f"{np.median(values):.1f}" if values else "-"
+
         lines.append(
             f"| {model} | {n:,} | {dim_z} | {len(null)} | {rate(null, 'pvalue')} | "
-            f"{rate(null, 'kci')} | {rate(null, 'fisher_z')} | "
+            f"{rate(null, 'kci')} | {rate(null, 'cmiknn')} | {rate(null, 'fisher_z')} | "
             f"{np.mean([r['pvalue'] for r in null]):.2f} | {rate(dep, 'pvalue')} | "
-            f"{rate(dep, 'kci')} | {rate(dep, 'fisher_z')} | "
-            f"{np.median([r['seconds'] for r in cell]):.1f} | "
-            f"{f'{np.median(kci_seconds):.1f}' if kci_seconds else '-'} |"
+            f"{rate(dep, 'kci')} | {rate(dep, 'cmiknn')} | {rate(dep, 'fisher_z')} | "
+            f"{median_seconds('seconds')} | {median_seconds('kci_seconds')} | "
+            f"{median_seconds('cmiknn_seconds')} |"
         )
     return lines
 
@@ -174,6 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models", nargs="+", default=MODELS, choices=MODELS)
     parser.add_argument("--effect", type=float, default=1.0, help="scales the dependence")
     parser.add_argument("--kci", action="store_true", help="also run causal-learn's KCI")
+    parser.add_argument("--cmiknn", action="store_true", help="also run tigramite's CMIknn")
     parser.add_argument(
         "--null-only", action="store_true", help="only the null models (size, not power)"
     )
@@ -181,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     env = environment(1, jobs=JOBS)
     units = [
-        (model, n, dim_z, seed, dependent, args.effect, args.kci)
+        (model, n, dim_z, seed, dependent, args.effect, args.kci, args.cmiknn)
         for model in args.models
         for n in args.n
         for dim_z in args.dims
