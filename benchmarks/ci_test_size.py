@@ -157,7 +157,7 @@ def summarise(rows: list[dict]) -> list[str]:
             values = [r[key] <= ALPHA for r in group if key in r]
             return f"{np.mean(values):.3f}" if values else "-"
 
-        def median_seconds(key, group=cell):
+        def median_seconds(group, key):
             values = [r[key] for r in group if key in r]
             return f"{np.median(values):.1f}" if values else "-"
 
@@ -166,8 +166,8 @@ def summarise(rows: list[dict]) -> list[str]:
             f"{rate(null, 'kci')} | {rate(null, 'cmiknn')} | {rate(null, 'fisher_z')} | "
             f"{np.mean([r['pvalue'] for r in null]):.2f} | {rate(dep, 'pvalue')} | "
             f"{rate(dep, 'kci')} | {rate(dep, 'cmiknn')} | {rate(dep, 'fisher_z')} | "
-            f"{median_seconds('seconds')} | {median_seconds('kci_seconds')} | "
-            f"{median_seconds('cmiknn_seconds')} |"
+            f"{median_seconds(cell, 'seconds')} | {median_seconds(cell, 'kci_seconds')} | "
+            f"{median_seconds(cell, 'cmiknn_seconds')} |"
         )
     return lines
 
