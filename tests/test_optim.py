@@ -46,6 +46,22 @@ def test_matches_torch_adam(weight_decay):
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("fused", [True, False])
+def test_common_scale_is_a_smaller_learning_rate(fused):
+    """Critics sharing one factor take torch AdamW's steps at the scaled rate, through the
+    fused kernel and through the multi-tensor path alike."""
+    ours, theirs = _stacked_params(6), _stacked_params(6)
+    optimizer = StackedAdam(ours, 1e-2, weight_decay=0.1)
+    if fused and not optimizer._fused:
+        pytest.skip("this torch has no fused AdamW kernel on the CPU")
+    optimizer._fused = fused
+    optimizer.set_critic_scales(torch.full((N_CRITICS,), 0.25))
+    _train(optimizer, ours)
+    _train(torch.optim.AdamW(theirs, lr=0.25e-2, weight_decay=0.1), theirs)
+    for a, b in zip(ours, theirs, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
+
+
 def test_critic_scales_scale_each_critics_step():
     base, scaled = _stacked_params(1), _stacked_params(1)
     start = [p.detach().clone() for p in base]
