@@ -53,8 +53,8 @@ FALL_Z = 3.0
 # RACE_AFTER on, the one whose best held-out bound leads by RACE_Z standard errors of the
 # difference, and at evaluation RACE_EVALUATIONS the one that leads, trains on alone.
 RACE_Z = 3.0
-RACE_AFTER = 3
-RACE_EVALUATIONS = 5
+RACE_AFTER = 2
+RACE_EVALUATIONS = 3
 # Product-of-marginal pairs, shared among the critics, of the evaluations that choose the
 # checkpoint and of the final readout.
 MAX_EVAL_PAIRS = 16_384

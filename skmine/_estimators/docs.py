@@ -33,8 +33,8 @@ COMMON_ENTRIES = {
         without and with these inputs, from the same seed, and keep the variant with the
         higher held-out bound (``mutual_info_raw_``), less the selection's expected lift
         (see ``selection_penalty_``). Both variants train side by side in one batched
-        module and loop, each with its own checkpoint, and race: from the third evaluation
-        a lead of 3 standard errors, at the fifth any lead, decides, and only the winner
+        module and loop, each with its own checkpoint, and race: from the second evaluation
+        a lead of 3 standard errors, at the third any lead, decides, and only the winner
         trains on (at half the cost per step). ``True`` / ``False``:
         train only that variant. A user ``critic`` is trained as given (``True`` is then an
         error).
