@@ -105,3 +105,26 @@ def test_clip_per_critic_bounds_each_critic_alone():
     for p, g in zip(params, before, strict=True):
         torch.testing.assert_close(p.grad[0], g[0])
     torch.testing.assert_close(norms[1:], torch.full((N_CRITICS - 1,), 0.5), rtol=1e-4, atol=0)
+
+
+def test_parameters_without_gradient_stay_put():
+    """A parameter left out of the loss keeps its values and its moments, as in torch."""
+    ours, theirs = _stacked_params(5), _stacked_params(5)
+
+    def loss_without_bias(params, step):
+        w0, b0, w1 = params
+        generator = torch.Generator().manual_seed(100 + step)
+        inputs = torch.randn(N_CRITICS, 8, 4, generator=generator)
+        loss = (torch.tanh(inputs @ w0) @ w1).square().sum()
+        return loss + b0.sum() if step == 0 else loss
+
+    for optimizer, params in (
+        (StackedAdam(ours, 1e-2, weight_decay=0.1), ours),
+        (torch.optim.AdamW(theirs, lr=1e-2, weight_decay=0.1), theirs),
+    ):
+        for step in range(4):
+            optimizer.zero_grad()
+            loss_without_bias(params, step).backward()
+            optimizer.step()
+    for a, b in zip(ours, theirs, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
