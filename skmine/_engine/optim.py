@@ -154,11 +154,14 @@ def clip_per_critic(params: Sequence[Tensor], max_norm: float) -> None:
     grads = [p.grad for p in params if p.grad is not None]
     if not grads:
         return
-    squares = torch.stack(
-        [torch.linalg.vector_norm(g.reshape(g.shape[0], -1), dim=1).square() for g in grads]
-    )
-    factor = torch.clamp(max_norm / (squares.sum(dim=0).sqrt() + 1e-6), max=1.0)
-    torch._foreach_mul_(grads, [_along_critics(factor, g) for g in grads])
+    norms = torch.stack([torch.linalg.vector_norm(g.reshape(g.shape[0], -1), dim=1) for g in grads])
+    factor = torch.clamp(max_norm / (norms.square().sum(dim=0).sqrt() + 1e-6), max=1.0)
+    # One broadcastable view of the factors per kind of parameter, not one per tensor.
+    shaped: dict[tuple[int, torch.dtype], Tensor] = {}
+    for g in grads:
+        if (g.ndim, g.dtype) not in shaped:
+            shaped[g.ndim, g.dtype] = _along_critics(factor, g)
+    torch._foreach_mul_(grads, [shaped[g.ndim, g.dtype] for g in grads])
 
 
 def _common_value(scales: Tensor | None) -> float | None:
