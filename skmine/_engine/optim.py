@@ -175,7 +175,8 @@ def _common_value(scales: Tensor | None) -> float | None:
 @cache
 def _has_fused_adamw(device_type: str, dtype: torch.dtype) -> bool:
     """Whether this torch has a fused AdamW kernel for parameters of ``dtype`` on
-    ``device_type`` (CPU from torch 2.4; CUDA earlier), tried on a one-value parameter."""
+    ``device_type`` (recent torch on the CPU; CUDA for longer), tried on a one-value
+    parameter."""
     if not hasattr(torch, "_fused_adamw_"):
         return False
     try:
@@ -193,7 +194,7 @@ def _has_fused_adamw(device_type: str, dtype: torch.dtype) -> bool:
             amsgrad=False,
             maximize=False,
         )
-    except (RuntimeError, NotImplementedError, TypeError):
+    except (RuntimeError, TypeError):  # no kernel for this device, dtype or torch
         return False
     return True
 
