@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from skmine._engine.problems.entropic import reference_variance
+from skmine._engine.readout import reference_variance
 from skmine.critics import ACTIVATIONS, BatchedConcatCritic, BlockCritics
 from skmine.objectives import log_mean_exp
 

@@ -68,7 +68,10 @@ class UnitProgress:
     """Early stopping of each unit against its own best and standard error.
 
     An evaluation *improves* a unit when its value exceeds the unit's best so far by
-    ``max(tol, improvement_z * std)``. After ``patience`` evaluations without improvement
+    ``max(tol, improvement_z * std)``, or, with ``paired_z`` and the standard error of the
+    change since that best evaluation (the same held-out samples: far less noisy than the
+    value), by ``max(tol, paired_z * change_std)``. After ``patience`` evaluations without
+    improvement
     the unit's learning rate is halved, at most ``halvings`` times, and the next time the
     unit stops; it also stops as soon as its value falls ``fall_z`` standard errors below
     its best (a critic that has started to overfit does not come back). Training ends when
@@ -84,16 +87,24 @@ class UnitProgress:
         improvement_z: float,
         halvings: int,
         fall_z: float | None,
+        paired_z: float | None = None,
     ) -> None:
         self.patience, self.tol, self.improvement_z = patience, tol, improvement_z
-        self.halvings, self.fall_z = halvings, fall_z
+        self.halvings, self.fall_z, self.paired_z = halvings, fall_z, paired_z
         self.best = [-math.inf] * n_units
         self.waiting = [0] * n_units
         self.halved = [0] * n_units
         self.stopped = [False] * n_units
 
-    def update(self, values: Tensor, stds: Tensor | None) -> None:
-        """Account for one evaluation of every unit."""
+    def update(
+        self, values: Tensor, stds: Tensor | None, change_stds: Tensor | None = None
+    ) -> list[int]:
+        """Account for one evaluation of every unit; return the units it improved.
+
+        ``change_stds`` holds each unit's standard error of the change since its best
+        evaluation (NaN where unknown), used with ``paired_z``.
+        """
+        improved = []
         for u, value in enumerate(values.double().cpu().tolist()):
             if self.stopped[u]:
                 continue
@@ -105,8 +116,14 @@ class UnitProgress:
             if self.fall_z is not None and std > 0 and value < self.best[u] - self.fall_z * std:
                 self.stopped[u] = True
                 continue
-            if value > self.best[u] + max(self.tol, self.improvement_z * std):
+            threshold = max(self.tol, self.improvement_z * std)
+            if self.paired_z is not None and change_stds is not None:
+                change = float(change_stds[u])
+                if math.isfinite(change):
+                    threshold = max(self.tol, self.paired_z * change)
+            if value > self.best[u] + threshold:
                 self.best[u], self.waiting[u] = value, 0
+                improved.append(u)
                 continue
             self.waiting[u] += 1
             if self.waiting[u] >= self.patience:
@@ -115,6 +132,7 @@ class UnitProgress:
                     self.waiting[u] = 0
                 else:
                     self.stopped[u] = True
+        return improved
 
     @property
     def done(self) -> bool:

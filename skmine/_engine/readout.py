@@ -210,6 +210,51 @@ def combine(
     return replace(estimate, std=math.sqrt(variance), noise_std=math.sqrt(noise_variance))
 
 
+@dataclass(frozen=True)
+class Influence:
+    """One evaluation's per-critic values with every sample's influence on them.
+
+    Two evaluations of critics read out on the same held-out samples (and, for MINEE, the
+    same reference draws) differ by much less noise than either value alone:
+    :meth:`change_std` is the standard error of their paired difference.
+
+    Attributes
+    ----------
+    values : Tensor of shape (n_critics,)
+        Each critic's held-out value.
+    influence : Tensor of shape (n_critics, n)
+        Each held-out sample's influence on its critic's value.
+    layout : CriticLayout
+        The critics' held-out sets.
+    reference : Tensor of shape (n_critics, n_reference), optional
+        Each reference draw's influence on its critic's value.
+    """
+
+    values: Tensor
+    influence: Tensor
+    layout: CriticLayout
+    reference: Tensor | None = None
+
+    def change_std(self, earlier: Influence) -> float:
+        """Standard error of the change in the pooled value since ``earlier`` (same
+        samples), from the change in every sample's influence."""
+        reference = None
+        if self.reference is not None and earlier.reference is not None:
+            reference = reference_variance(self.reference - earlier.reference)
+        change = combine(
+            self.values - earlier.values, self.influence - earlier.influence, self.layout, reference
+        )
+        return change.noise_std
+
+
+def reference_variance(influence: Tensor | None) -> Tensor | None:
+    """Per-critic variance of a value from its reference samples' influences (delta method)."""
+    if influence is None:
+        return None
+    n = influence.shape[1]
+    return influence.pow(2).sum(dim=1) / (n * max(n - 1, 1))
+
+
 def pooled_mean(values: Tensor, layout: CriticLayout) -> float:
     """Held-out-sample-weighted mean of per-critic values: the cross-fitted value."""
     sizes = layout.held_out_size.to(device=values.device, dtype=values.dtype)

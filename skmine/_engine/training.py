@@ -10,6 +10,7 @@ with the device only at evaluations.
 from __future__ import annotations
 
 import math
+import numbers
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -51,7 +52,9 @@ class Problem(Protocol):
         ``"eligible"`` of 0 marks an evaluation that must not become the checkpoint; for a
         per-unit checkpoint, ``"unit_values"`` (and optionally ``"unit_std"``) hold each
         unit's criterion (tensors); ``"estimate_std"`` is the standard error of a single
-        unit's criterion, for early stopping.
+        unit's criterion, for early stopping, and ``"estimate_influence"`` (optional, a
+        :class:`~skmine._engine.readout.Influence`) its samples' influences, for the paired
+        improvement rule (``TrainingConfig.paired_improvement_z``).
         """
 
     # Optional: ``reset_state()``, called after a non-finite value restored the best
@@ -72,7 +75,9 @@ class TrainingConfig:
 
     Early stopping (``early_stopping``) is per unit: see
     :class:`~skmine._engine.checkpoint.UnitProgress` for ``n_iter_no_change``,
-    ``improvement_z``, ``lr_halvings`` and ``fall_z``.
+    ``improvement_z``, ``lr_halvings`` and ``fall_z``. ``paired_improvement_z`` (a single
+    unit whose evaluations report ``"estimate_influence"``): an improvement must exceed this
+    many standard errors of the change since the best evaluation instead.
 
     ``race_z``, ``race_after``, ``race_evaluations`` (several units only): the units race.
     From the ``race_after``-th evaluation on, as soon as one unit's best held-out value leads
@@ -100,6 +105,7 @@ class TrainingConfig:
     improvement_z: float = 0.0
     lr_halvings: int = 0
     fall_z: float | None = None
+    paired_improvement_z: float | None = None
     race_z: float | None = None
     race_after: int = 0
     race_evaluations: int = 0
@@ -200,7 +206,9 @@ class _Loop:
             improvement_z=config.improvement_z,
             halvings=config.lr_halvings,
             fall_z=config.fall_z,
+            paired_z=config.paired_improvement_z,
         )
+        self.best_influence = None  # of the evaluation UnitProgress last counted as best
         self.unit_best_iteration = [0] * self.checkpoint.n_units
         self.unit_best_std = [0.0] * self.checkpoint.n_units
         self.active = list(range(self.checkpoint.n_units))
@@ -316,7 +324,13 @@ class _Loop:
         """Update every unit's patience; halve or freeze units; whether all have stopped."""
         if not self.config.early_stopping:
             return False
-        self.progress.update(*self._unit_values(metrics))
+        influence = metrics.get("estimate_influence")
+        change_stds = None
+        if influence is not None and self.best_influence is not None:
+            change_stds = torch.tensor([influence.change_std(self.best_influence)])
+        improved = self.progress.update(*self._unit_values(metrics), change_stds)
+        if improved and self.checkpoint.n_units == 1:
+            self.best_influence = influence
         scales = self.progress.step_scales()
         if scales != self.scales:
             self.scales = scales
@@ -480,8 +494,8 @@ def train(problem: Problem, config: TrainingConfig) -> TrainingResult:
 
 
 def _scalar_items(metrics: dict) -> list[tuple[str, float]]:
-    """The scalar metrics (per-critic tensors stay out of the history)."""
-    return [(k, v) for k, v in metrics.items() if not isinstance(v, Tensor)]
+    """The scalar metrics (per-critic tensors and influences stay out of the history)."""
+    return [(k, v) for k, v in metrics.items() if isinstance(v, numbers.Real)]
 
 
 def _scalars(metrics: dict) -> list[float]:

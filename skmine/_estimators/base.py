@@ -165,6 +165,11 @@ class BaseMIEstimator(BaseEstimator, ABC):
     # under the rank-gaussian scaling need (MINEE).
     _needs_log_densities = False
 
+    # Standard errors of the paired change since the best evaluation that an improvement
+    # must exceed, for problems whose evaluations report their influences (MINEE's); None:
+    # improvements are measured against the value's own standard error (IMPROVEMENT_Z).
+    _paired_improvement_z: float | None = None
+
     # -- hooks for the concrete estimators -------------------------------------------------
 
     def _set_init_params(self, params: dict) -> None:
@@ -537,6 +542,7 @@ class BaseMIEstimator(BaseEstimator, ABC):
             improvement_z=IMPROVEMENT_Z,
             lr_halvings=LR_HALVINGS,
             fall_z=FALL_Z,
+            paired_improvement_z=self._paired_improvement_z,
             max_iter=self.max_iter,
             learning_rate=self.learning_rate_init,
             weight_decay=self.weight_decay,

@@ -30,6 +30,9 @@ NEGATIVE_MI_NATS = 0.05
 NEGATIVE_MI_STDS = 4.0
 # Data samples per step shared among the variables' critics under batch_size="auto".
 AUTO_BATCH_ROWS = 288
+# An evaluation improves on the best when its criterion exceeds it by this many standard
+# errors of their paired difference (the same held-out samples and reference draws).
+PAIRED_IMPROVEMENT_Z = 2.0
 
 
 @fill_doc
@@ -99,6 +102,14 @@ class MINEE(BaseMIEstimator):
         the same reference draws, and each divergence is moved up by half the gap between
         that apparent bound and the held-out one (see Notes); ``None``: the held-out
         bounds, uncorrected. ``*_raw_`` always hold the held-out values.
+    early_stopping : bool, default=True
+        Stop once the held-out criterion (the sum of the critics' divergence bounds, see
+        Notes) has stopped improving. An evaluation improves on the best when it exceeds it
+        by ``tol`` and by 2 standard errors of their difference: both are read out on the
+        same held-out samples and reference draws, so the difference is far less noisy than
+        either value, and a slow but steady critic trains on. After ``n_iter_no_change``
+        evaluations without improvement the learning rate is halved, twice at most, and
+        the third time training stops. The held-out folds exist either way.
     %(common_parameters)s
 
     Attributes
@@ -343,6 +354,8 @@ class MINEE(BaseMIEstimator):
         verbose=0,
     ):
         self._set_init_params(locals())
+
+    _paired_improvement_z = PAIRED_IMPROVEMENT_Z
 
     def _check_y_required(self, y) -> None:
         """``y`` is optional: without it, MINEE estimates the entropy of ``X``."""

@@ -16,7 +16,14 @@ from torch import Tensor, nn
 from ... import objectives
 from ..folds import CriticLayout
 from ..pairs import EVAL_CHUNK
-from ..readout import Estimate, combine, mean_statistics, pooled_mean
+from ..readout import (
+    Estimate,
+    Influence,
+    combine,
+    mean_statistics,
+    pooled_mean,
+    reference_variance,
+)
 
 EVAL_REFERENCE_SAMPLES = 65_536
 MIN_EFFECTIVE_REFERENCE_SAMPLES = 100.0
@@ -177,12 +184,13 @@ class EntropicProblem:
     def _held_out_terms(
         self, layout: CriticLayout | None = None
     ) -> tuple[dict, dict[str, Tensor], dict[str, Tensor], Tensor]:
-        """Per key: entropy terms, per-critic divergence and partition term; the smallest ESS.
+        """Per key: entropy terms, divergence terms and partition term; the smallest ESS.
 
-        A key's terms are its per-critic held-out entropy, the held-out samples' influences
-        on it, and the reference samples' influences on it (through the partition term;
-        ``None`` without a critic). ``layout`` (default: the problem's) says which samples
-        each critic is read out on.
+        A key's entropy terms are its per-critic held-out entropy, the held-out samples'
+        influences on it, and the reference samples' influences on it (through the
+        partition term; ``None`` without a critic). Its divergence terms (keys with a
+        critic) are the same three for the critic's divergence bound. ``layout`` (default:
+        the problem's) says which samples each critic is read out on.
         """
         layout = self.layout if layout is None else layout
         mask = layout.held_out_mask
@@ -215,11 +223,11 @@ class EntropicProblem:
                 log_partition = objectives.log_mean_exp(t_reference, dim=1)
                 estimate, influence = mean_statistics(per_sample, mask)
                 estimate = estimate + log_partition
-                mean_t = (t_data * mask).sum(dim=1) / mask.sum(dim=1)
-                divergences[key] = mean_t - log_partition
+                mean_t, data_influence = mean_statistics(t_data, mask)
                 partitions[key] = log_partition
                 ess.append(effective_sample_size(t_reference).min())
                 reference_influence = n_reference * torch.softmax(t_reference, dim=1) - 1.0
+                divergences[key] = (mean_t - log_partition, data_influence, -reference_influence)
             else:
                 estimate, influence = mean_statistics(per_sample, mask)
             terms[key] = (estimate, influence, reference_influence)
@@ -265,8 +273,8 @@ class EntropicProblem:
             n_samples = self.rows.shape[0]
             for key in terms:
                 if key in apparent:
-                    gap = pooled_mean(apparent[key], self.layout) - pooled_mean(
-                        divergences[key], self.layout
+                    gap = pooled_mean(apparent[key][0], self.layout) - pooled_mean(
+                        divergences[key][0], self.layout
                     )
                     critic[key] = max(gap, 0.0) / 2.0
                 akaike[key] = self.references[key].n_parameters / (2.0 * n_samples)
@@ -317,27 +325,39 @@ class EntropicProblem:
         lead = entropies["h_xy"].value - entropies[f"h_{PRODUCT}"].value
         return PRODUCT if lead > PRODUCT_SELECTION_Z * difference.std else "xy"
 
-    def _criterion(self, out: dict) -> float:
+    def _criterion(self, out: dict) -> Influence:
         """The checkpoint's criterion: the sum of the critics' held-out divergence bounds.
 
         With two critics of ``(x, y)`` both bounds count, so one checkpoint serves the two;
-        which of them the MI uses is decided afterwards (:meth:`_joint_key`).
+        which of them the MI uses is decided afterwards (:meth:`_joint_key`). Returned per
+        critic, with every held-out sample's and reference draw's influence on it (the
+        critics share the draws), for the stopping rule's paired comparisons.
         """
-        divergences = out["divergences"]
-        return sum(pooled_mean(d, self.layout) for d in divergences.values())
+        divergences = list(out["divergences"].values())
+        return Influence(
+            values=sum(d[0] for d in divergences),
+            influence=sum(d[1] for d in divergences),
+            layout=self.layout,
+            reference=sum(d[2] for d in divergences),
+        )
 
     def score(self) -> float:
         """The checkpoint's criterion (:meth:`_criterion`) on the held-out samples."""
-        return self._criterion(self.estimates())
+        return pooled_mean(self._criterion(self.estimates()).values, self.layout)
 
-    def evaluate(self) -> dict[str, float]:
-        """Held-out metrics; ``"estimate"`` is the checkpoint's criterion."""
+    def evaluate(self) -> dict:
+        """Held-out metrics; ``"estimate"`` is the checkpoint's criterion and
+        ``"estimate_influence"`` its :class:`~skmine._engine.readout.Influence`."""
         out = self.estimates()
         divergences = out["divergences"]
-        metrics = {"estimate": self._criterion(out)}
+        criterion = self._criterion(out)
+        metrics = {
+            "estimate": pooled_mean(criterion.values, self.layout),
+            "estimate_influence": criterion,
+        }
         for key in self.columns:
             d = divergences.get(key)
-            metrics[f"d_{key}"] = 0.0 if d is None else pooled_mean(d, self.layout)
+            metrics[f"d_{key}"] = 0.0 if d is None else pooled_mean(d[0], self.layout)
         for key, value in out.items():
             if isinstance(value, Estimate):
                 metrics[key] = value.value
@@ -388,11 +408,3 @@ def _corrected(estimate: Estimate, shift: float, widening: float) -> Estimate:
         folds=tuple(v + shift for v in estimate.folds),
         optimism=widening,
     )
-
-
-def reference_variance(influence: Tensor | None) -> Tensor | None:
-    """Per-critic variance of a value from its reference samples' influences (delta method)."""
-    if influence is None:
-        return None
-    n = influence.shape[1]
-    return influence.pow(2).sum(dim=1) / (n * max(n - 1, 1))
