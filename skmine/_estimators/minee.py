@@ -32,7 +32,7 @@ NEGATIVE_MI_STDS = 4.0
 AUTO_BATCH_ROWS = 288
 # An evaluation improves on the best when its criterion exceeds it by this many standard
 # errors of their paired difference (the same held-out samples and reference draws).
-PAIRED_IMPROVEMENT_Z = 2.0
+PAIRED_IMPROVEMENT_Z = 1.0
 
 
 @fill_doc
@@ -105,7 +105,7 @@ class MINEE(BaseMIEstimator):
     early_stopping : bool, default=True
         Stop once the held-out criterion (the sum of the critics' divergence bounds, see
         Notes) has stopped improving. An evaluation improves on the best when it exceeds it
-        by ``tol`` and by 2 standard errors of their difference: both are read out on the
+        by ``tol`` and by one standard error of their difference: both are read out on the
         same held-out samples and reference draws, so the difference is far less noisy than
         either value, and a slow but steady critic trains on. After ``n_iter_no_change``
         evaluations without improvement the learning rate is halved, twice at most, and
