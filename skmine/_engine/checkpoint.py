@@ -71,11 +71,10 @@ class UnitProgress:
     ``max(tol, improvement_z * std)``, or, with ``paired_z`` and the standard error of the
     change since that best evaluation (the same held-out samples: far less noisy than the
     value), by ``max(tol, paired_z * change_std)``. After ``patience`` evaluations without
-    improvement
-    the unit's learning rate is halved, at most ``halvings`` times, and the next time the
-    unit stops; it also stops as soon as its value falls ``fall_z`` standard errors below
-    its best (a critic that has started to overfit does not come back). Training ends when
-    every unit has stopped.
+    improvement the unit's learning rate is halved, at most ``halvings`` times, and the next
+    time the unit stops; it also stops as soon as its value falls ``fall_z`` standard errors
+    below its best (a critic that has started to overfit does not come back). Training ends
+    when every unit has stopped.
     """
 
     def __init__(

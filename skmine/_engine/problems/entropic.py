@@ -183,7 +183,7 @@ class EntropicProblem:
 
     def _held_out_terms(
         self, layout: CriticLayout | None = None
-    ) -> tuple[dict, dict[str, Tensor], dict[str, Tensor], Tensor]:
+    ) -> tuple[dict, dict[str, tuple], dict[str, Tensor], Tensor]:
         """Per key: entropy terms, divergence terms and partition term; the smallest ESS.
 
         A key's entropy terms are its per-critic held-out entropy, the held-out samples'
