@@ -324,7 +324,8 @@ class _Loop:
         """Update every unit's patience; halve or freeze units; whether all have stopped."""
         if not self.config.early_stopping:
             return False
-        influence = metrics.get("estimate_influence")
+        paired = self.config.paired_improvement_z is not None
+        influence = metrics.get("estimate_influence") if paired else None
         change_stds = None
         if influence is not None and self.best_influence is not None:
             change_stds = torch.tensor([influence.change_std(self.best_influence)])
